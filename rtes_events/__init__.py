@@ -1,0 +1,33 @@
+"""rtes-events: the events and regional-club platform of the RTES."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import from_environment, instance_path, shipped_dir
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides the settings read from the environment."""
+    app = Flask(__name__, instance_path=instance_path(), template_folder=str(shipped_dir("templates")))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    app.config.from_mapping(config or {})
+
+    from . import database, formatting, security
+    from .cli import register_commands
+    from .extensions import csrf, db, limiter, migrate
+    from .plugins import create_plugin_manager
+    from .views import register_blueprints
+
+    database.configure(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(shipped_dir("migrations")), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.extensions["rtes_plugins"] = create_plugin_manager(app.config["RTES_PLUGINS"])
+    formatting.register(app)
+    security.register(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app

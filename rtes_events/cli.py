@@ -1,0 +1,76 @@
+"""The ``rtes-events`` command group (Flask CLI bound to ``create_app``)."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from flask_migrate import upgrade
+
+from . import outbox
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False)
+def main():
+    """rtes-events : événements et clubs régionaux du RTES."""
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(import_events)
+    app.cli.add_command(worker)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Create or upgrade the database, load the demo data and serve the platform."""
+    from .demo.loader import load_demo
+
+    upgrade()
+    report = load_demo()
+    click.echo(report.summary())
+    if not os.environ.get("RTES_BASE_URL"):
+        current_app.config["RTES_BASE_URL"] = f"http://{host}:{port}"
+    click.echo(f"Plateforme de démonstration : http://{host}:{port}/ (e-mails dans {current_app.config['RTES_MAIL_URL']})")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("import-events")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_events(path: Path) -> None:
+    """Create or update events (and clubs, partners) from a JSON file in the seed's schema."""
+    from .importer import InvalidImport, import_data
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        report = import_data(data)
+    except (ValueError, InvalidImport) as exc:
+        raise click.ClickException(f"{path} : {exc}") from exc
+    for line in report.lines():
+        click.echo(line)
+    click.echo(report.summary())
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Send what is due, then stop.")
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between two passes.")
+def worker(once: bool, interval: float) -> None:
+    """Send what the outbox holds (e-mails, partner webhooks), retrying failures."""
+    while True:
+        sent, failed = outbox.deliver_due()
+        if sent or failed or once:
+            click.echo(f"outbox : {sent} envoyé(s), {failed} en échec (réessai plus tard)")
+        if once:
+            return
+        time.sleep(interval)

@@ -1,0 +1,53 @@
+"""Settings read from ``RTES_*`` environment variables, with embedded defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TIMEZONE = "Europe/Paris"
+
+
+def shipped_dir(name: str) -> Path:
+    """A top-level project folder (templates, migrations): inside the installed wheel, else the source tree."""
+    installed = PACKAGE_DIR / name
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / name
+
+
+def instance_path() -> str | None:
+    """The instance folder named by ``RTES_INSTANCE_PATH``, or None for Flask's default."""
+    path = os.environ.get("RTES_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None
+
+
+def secret_key(instance: Path) -> str:
+    """``RTES_SECRET_KEY``, else a key generated once and kept in the instance folder."""
+    if key := os.environ.get("RTES_SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance: Path) -> dict:
+    """The application settings for an instance folder."""
+    env = os.environ.get
+    production = env("RTES_ENV", "development") == "production"
+    return {
+        "SECRET_KEY": secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": env("RTES_DATABASE_URL") or f"sqlite:///{instance / 'rtes_events.sqlite3'}",
+        "RTES_MAIL_URL": env("RTES_MAIL_URL", "file:"),
+        "RTES_MAIL_FROM": env("RTES_MAIL_FROM", "RTES <ne-pas-repondre@rtes.fr>"),
+        "RTES_BASE_URL": env("RTES_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "RTES_PLUGINS": env("RTES_PLUGINS", ""),
+        "RTES_REGISTRATION_LOCK": True,
+        "RATELIMIT_STORAGE_URI": env("RTES_RATELIMIT_STORAGE_URL", "memory://"),
+        "RTES_REGISTRATION_RATE_LIMIT": env("RTES_REGISTRATION_RATE_LIMIT", "20 per minute"),
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,1 @@
+"""Demo data: the network's real events, clubs and partners, and a few example sessions."""

@@ -1,0 +1,52 @@
+"""French formatting of dates, times and numbers, for templates, e-mails and calendar texts."""
+
+from datetime import date, datetime, time
+
+import markdown
+import nh3
+from babel.dates import format_date
+from flask import Flask
+from markupsafe import Markup
+
+LOCALE = "fr_FR"
+
+
+def day(value: date) -> str:
+    """« jeudi 4 septembre 2025 », « mardi 1er juillet 2025 »."""
+    text = format_date(value, "EEEE d MMMM y", locale=LOCALE)
+    return text.replace(" 1 ", " 1er ", 1) if value.day == 1 else text
+
+
+def hour(value: datetime) -> str:
+    """« 14 h », « 12 h 30 »."""
+    return f"{value.hour} h" if value.minute == 0 else f"{value.hour} h {value.minute:02d}"
+
+
+def when(event) -> str:
+    """The date and time of an event as French readers expect them, Europe/Paris time."""
+    start, end = event.local_start, event.local_end
+    if event.month_only:
+        return format_date(start.date(), "MMMM y", locale=LOCALE) + " (date précise non connue)"
+    if event.all_day:
+        # An all-day event ends at midnight after its last day.
+        last_day = date.fromordinal(end.date().toordinal() - 1) if end.time() == time(0) else end.date()
+        if last_day <= start.date():
+            return day(start.date())
+        return f"du {day(start.date())} au {day(last_day)}"
+    if start.date() == end.date():
+        return f"{day(start.date())}, {hour(start)} – {hour(end)}"
+    return f"du {day(start.date())}, {hour(start)} au {day(end.date())}, {hour(end)}"
+
+
+def moment(value: datetime) -> str:
+    """« jeudi 4 septembre 2025 à 14 h »."""
+    return f"{day(value.date())} à {hour(value)}"
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown turned into sanitised HTML."""
+    return Markup(nh3.clean(markdown.markdown(text or ""))) if text else Markup("")
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(day=day, hour=hour, when=when, moment=moment, markdown=render_markdown)

@@ -1,0 +1,94 @@
+"""The plugin contract: every hook a partner plugin (entry point group ``rtes_events``) may implement.
+
+Implement a hook with ``@rtes_events.hookimpl`` on a function or method of the same name; accept only
+the arguments you need. Built-in defaults in ``rtes_events.builtin`` are ``trylast`` so a partner
+plugin overrides them.
+"""
+
+import pluggy
+
+PROJECT = "rtes_events"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def rtes_registration_fields(event):
+    """Extra fields a partner asks of registrants for ``event``.
+
+    Called when the registration form of a locally handled event is built.
+    Returns a list of ``(name, field)`` pairs, ``field`` an unbound WTForms field such as
+    ``StringField("Employeur", validators=[...])``; the lists of all plugins are concatenated.
+    The submitted values are stored in ``Registration.plugin_fields`` under ``name``.
+    """
+
+
+@hookspec
+def rtes_validate_registration(event, data):
+    """Extra validation of a registration before it is stored.
+
+    ``data`` is the dict of submitted values (``email``, ``first_name``, ``last_name``,
+    ``organisation``, ``function``, ``plugin_fields``). Returns a list of French error messages
+    (empty when valid); the lists of all plugins are concatenated and any message refuses the
+    registration.
+    """
+
+
+@hookspec(firstresult=True)
+def rtes_registration_url(event):
+    """Where people register for ``event``: the first non-None URL wins.
+
+    Called by the event page. A partner hosting its own registration (e.g. IdealCo) returns its
+    page; the built-in local registration returns the platform's form, last.
+    """
+
+
+@hookspec
+def rtes_registration_created(registration):
+    """A registration was stored (confirmed or waitlisted, see ``registration.status``).
+
+    Called inside the registration's transaction, before commit: write side effects to the outbox
+    (``rtes_events.outbox``) so that they are sent only if the registration is committed.
+    Return value ignored.
+    """
+
+
+@hookspec
+def rtes_registration_resubmitted(registration):
+    """Someone already registered to the event submitted the form again: nothing was created.
+
+    Called inside the transaction; the built-in local registration sends the management link
+    again. Return value ignored.
+    """
+
+
+@hookspec
+def rtes_registration_promoted(registration):
+    """A waitlisted registration was confirmed after a cancellation freed a place.
+
+    Called inside the transaction, like ``rtes_registration_created``. Return value ignored.
+    """
+
+
+@hookspec
+def rtes_registration_cancelled(registration):
+    """A registration was cancelled. Called inside the transaction. Return value ignored."""
+
+
+@hookspec
+def rtes_replay_links(event):
+    """Recordings, slides or summaries of ``event`` hosted by a partner.
+
+    Called by the event page. Returns a list of dicts ``{"label": str, "url": str}``; the lists of
+    all plugins are concatenated.
+    """
+
+
+@hookspec
+def rtes_ical_event(event, vevent, private):
+    """Add or change iCalendar properties of ``vevent`` (an ``icalendar.Event``) built for ``event``.
+
+    Called for every event of every feed and e-mail attachment. ``private`` is True only in a
+    registrant's own feed or attachment: never add personal data or private links when it is
+    False. Return value ignored.
+    """

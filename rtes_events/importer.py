@@ -1,0 +1,351 @@
+"""Import events, clubs and partners from JSON in the schema of the network's seed file.
+
+Idempotent: an event is matched by slug (derived from its date and title when absent) and only
+what differs is written, so importing the same file twice changes nothing.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+
+from slugify import slugify
+from sqlalchemy import select
+
+from . import clock
+from .extensions import db
+from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
+from .models.events import KINDS, MODES, STATUSES
+
+DEFAULT_HOURS = 2
+MEMBERS_WORDS = ("adhérent", "adherent", "members", "membres")
+
+
+class InvalidImport(ValueError):
+    """The file does not follow the schema; the message says where, in French."""
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return (
+            self.others
+            + [f"créé : {slug}" for slug in self.created]
+            + [f"mis à jour : {slug}" for slug in self.updated]
+        )
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.created)} événement(s) créé(s), {len(self.updated)} mis à jour, "
+            f"{len(self.unchanged)} inchangé(s)"
+        )
+
+
+def one_line(value) -> str:
+    return " ".join(str(value or "").split())
+
+
+def import_data(data: dict) -> ImportReport:
+    """Create or update what ``data`` holds, in one transaction: all of it or, on error, nothing."""
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        raise InvalidImport("le fichier doit contenir un objet JSON avec une liste « events ».")
+    report = ImportReport()
+    try:
+        for item in data.get("regions") or []:
+            _upsert_region(item, report)
+        for item in data.get("partners") or []:
+            _upsert_partner(item, report)
+        for item in data.get("clubs") or []:
+            _upsert_club(item, report)
+        db.session.flush()
+        seen: set[str] = set()
+        for index, item in enumerate(data["events"], start=1):
+            try:
+                values = parse_event(item)
+            except InvalidImport as exc:
+                raise InvalidImport(f"événement n° {index} ({one_line(item.get('title'))[:60]!r}) : {exc}") from exc
+            if values["slug"] in seen:
+                raise InvalidImport(f"événement n° {index} : le slug {values['slug']!r} est déjà utilisé plus haut.")
+            seen.add(values["slug"])
+            _upsert_event(values, report)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _set(obj, values: dict) -> bool:
+    """Assign the values that differ; True when something changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _require(item: dict, *names: str) -> None:
+    if not isinstance(item, dict):
+        raise InvalidImport("chaque élément doit être un objet JSON.")
+    for name in names:
+        if not one_line(item.get(name)):
+            raise InvalidImport(f"le champ « {name} » est obligatoire.")
+
+
+def _upsert_region(item: dict, report: ImportReport) -> None:
+    _require(item, "code", "name")
+    region = db.session.get(Region, item["code"])
+    if region is None:
+        db.session.add(Region(code=item["code"], name=one_line(item["name"])))
+        report.others.append(f"région créée : {item['code']}")
+    elif _set(region, {"name": one_line(item["name"])}):
+        report.others.append(f"région mise à jour : {item['code']}")
+
+
+def _region(code: str | None) -> str | None:
+    if code and db.session.get(Region, code) is None:
+        raise InvalidImport(f"région inconnue : {code!r}.")
+    return code or None
+
+
+def _upsert_partner(item: dict, report: ImportReport) -> None:
+    _require(item, "key", "name")
+    values = {
+        "name": one_line(item["name"]),
+        "long_name": one_line(item.get("long_name")) or None,
+        "role": one_line(item.get("role")) or None,
+        "region_code": _region(item.get("region")),
+    }
+    partner = db.session.scalar(select(Partner).where(Partner.key == item["key"]))
+    if partner is None:
+        db.session.add(Partner(key=item["key"], **values))
+        report.others.append(f"partenaire créé : {item['key']}")
+    elif _set(partner, values):
+        report.others.append(f"partenaire mis à jour : {item['key']}")
+
+
+def _partners(keys) -> list[Partner]:
+    partners = []
+    for key in keys or []:
+        partner = db.session.scalar(select(Partner).where(Partner.key == key))
+        if partner is None:
+            raise InvalidImport(f"partenaire inconnu : {key!r}.")
+        partners.append(partner)
+    return sorted(partners, key=lambda p: p.name)
+
+
+def _upsert_club(item: dict, report: ImportReport) -> None:
+    _require(item, "slug", "name", "region")
+    values = {
+        "name": one_line(item["name"]),
+        "region_code": _region(item["region"]),
+        "description": item.get("description") or item.get("notes") or None,
+        "launched": _date(item["launched"]) if item.get("launched") else None,
+        "co_organisers": _partners(item.get("co_organisers")),
+    }
+    club = db.session.scalar(select(Club).where(Club.slug == item["slug"]))
+    if club is None:
+        db.session.add(Club(slug=item["slug"], **values))
+        report.others.append(f"club créé : {item['slug']}")
+    elif _set(club, values):
+        report.others.append(f"club mis à jour : {item['slug']}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise InvalidImport(f"date invalide : {text!r} (attendu AAAA-MM-JJ).") from None
+
+
+def _time(text: str) -> time:
+    try:
+        return time.fromisoformat(str(text))
+    except ValueError:
+        raise InvalidImport(f"heure invalide : {text!r} (attendu HH:MM).") from None
+
+
+def _local_datetime(text: str) -> datetime:
+    """A Paris date and time (``AAAA-MM-JJTHH:MM``) as stored naive UTC."""
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise InvalidImport(f"date et heure invalides : {text!r} (attendu AAAA-MM-JJTHH:MM).") from None
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return clock.to_utc(moment.date(), moment.time())
+
+
+def _schedule(item: dict) -> dict:
+    start = str(item.get("start") or "")
+    if re.fullmatch(r"\d{4}-\d{2}", start):
+        first = _date(start + "-01")
+        return {"starts_at": clock.to_utc(first), "ends_at": clock.to_utc(first + timedelta(days=1)),
+                "all_day": True, "month_only": True}
+    day = _date(start)
+    last = _date(item["end"]) if item.get("end") else day
+    if last < day:
+        raise InvalidImport("la date de fin précède la date de début.")
+    if not item.get("start_time"):
+        return {"starts_at": clock.to_utc(day), "ends_at": clock.to_utc(last + timedelta(days=1)),
+                "all_day": True, "month_only": False}
+    begins = clock.to_utc(day, _time(item["start_time"]))
+    if item.get("end_time"):
+        ends = clock.to_utc(last, _time(item["end_time"]))
+    else:
+        ends = begins + timedelta(hours=float(item.get("duration_hours") or DEFAULT_HOURS))
+    if ends <= begins:
+        raise InvalidImport("l'heure de fin doit suivre l'heure de début.")
+    return {"starts_at": begins, "ends_at": ends, "all_day": False, "month_only": False}
+
+
+def _audience(text) -> tuple[str, str | None]:
+    value = one_line(text)
+    if value in ("", "all", "tous"):
+        return "all", None
+    if value == "members" or any(word in value.lower() for word in MEMBERS_WORDS):
+        return "members", None if value in ("members", "adhérents") else value
+    return "all", value
+
+
+def _int(item: dict, name: str) -> int | None:
+    value = item.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidImport(f"« {name} » doit être un nombre entier positif.")
+    return value
+
+
+def _url(text) -> str | None:
+    value = one_line(text)
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise InvalidImport(f"adresse web invalide : {value!r}.")
+    return value or None
+
+
+def _people(names) -> list[tuple[str, str | None]]:
+    """``"Maud Leblois (Région Nouvelle-Aquitaine)"`` → ``("Maud Leblois", "Région Nouvelle-Aquitaine")``."""
+    people = []
+    for text in names or []:
+        match = re.fullmatch(r"(.+?)\s*\((.+)\)", one_line(text))
+        people.append((match[1], match[2]) if match else (one_line(text), None))
+    return people
+
+
+def event_slug(item: dict) -> str:
+    """The slug of an event: given, or derived from its start date and title."""
+    if item.get("slug"):
+        slug = slugify(str(item["slug"]), max_length=120)
+        if not slug:
+            raise InvalidImport(f"slug invalide : {item['slug']!r}.")
+        return slug
+    return slugify(f"{item['start']} {item['title']}", max_length=120, word_boundary=True)
+
+
+def parse_event(item: dict) -> dict:
+    """The column values and relations of an event described in the import schema."""
+    _require(item, "kind", "title", "start")
+    if item["kind"] not in KINDS:
+        raise InvalidImport(f"type inconnu : {item['kind']!r} (attendu : {', '.join(KINDS)}).")
+    if item.get("mode") and item["mode"] not in MODES:
+        raise InvalidImport(f"modalité inconnue : {item['mode']!r} (attendu : {', '.join(MODES)}).")
+    status = item.get("status") or "published"
+    if status not in STATUSES:
+        raise InvalidImport(f"statut inconnu : {status!r} (attendu : {', '.join(STATUSES)}).")
+    title = one_line(item["title"])
+    if len(title) > 300:
+        raise InvalidImport("le titre dépasse 300 caractères.")
+    club = None
+    if item.get("club"):
+        club = db.session.scalar(select(Club).where(Club.slug == item["club"]))
+        if club is None:
+            raise InvalidImport(f"club inconnu : {item['club']!r}.")
+    audience, audience_note = _audience(item.get("audience"))
+    slug = event_slug(item)
+    values = {
+        "slug": slug,
+        "kind": item["kind"],
+        "title": title,
+        "summary": item.get("summary") or None,
+        "description": item.get("description") or None,
+        **_schedule(item),
+        "mode": item.get("mode") or None,
+        "venue": one_line(item.get("venue")) or None,
+        "city": one_line(item.get("city")) or None,
+        "online_url": _url(item.get("online_url")),
+        "capacity": _int(item, "capacity"),
+        "waitlist": bool(item.get("waitlist", True)),
+        "registration_opens_at": _local_datetime(item["registration_opens"]) if item.get("registration_opens") else None,
+        "registration_closes_at": _local_datetime(item["registration_closes"]) if item.get("registration_closes") else None,
+        "status": status,
+        "audience": audience,
+        "audience_note": audience_note,
+        "participants": _int(item, "participants"),
+        "participants_note": one_line(item.get("participants_note")) or None,
+        "notes": item.get("notes") or None,
+        "postponed_from": _date(item["postponed_from"]) if item.get("postponed_from") else None,
+        "source": one_line(item.get("source")) or None,
+        "club": club,
+    }
+    relations = {
+        "partners": _partners(item.get("partners")),
+        "themes": [one_line(name) for name in item.get("themes") or [] if one_line(name)],
+        "people": [(p, "speaker") for p in _people(item.get("speakers"))]
+        + [(p, "host") for p in _people(item.get("hosts"))],
+    }
+    return {"slug": slug, "values": values, "relations": relations}
+
+
+def _themes(names: list[str]) -> list[Theme]:
+    themes = []
+    for name in names:
+        slug = slugify(name)
+        theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
+        if theme is None:
+            theme = Theme(slug=slug, name=name)
+            db.session.add(theme)
+        themes.append(theme)
+    return sorted(themes, key=lambda t: t.name)
+
+
+def _speaker(name: str, organisation: str | None) -> Speaker:
+    speaker = db.session.scalar(select(Speaker).where(Speaker.name == name, Speaker.organisation == organisation))
+    if speaker is None:
+        speaker = Speaker(name=name, organisation=organisation)
+        db.session.add(speaker)
+        db.session.flush()
+    return speaker
+
+
+def _upsert_event(parsed: dict, report: ImportReport) -> None:
+    values, relations = parsed["values"], parsed["relations"]
+    event = db.session.scalar(select(Event).where(Event.slug == parsed["slug"]))
+    created = event is None
+    if created:
+        event = Event(uid=f"{uuid.uuid5(uuid.NAMESPACE_URL, 'rtes-events:' + parsed['slug'])}@rtes.fr")
+        db.session.add(event)
+    changed = _set(event, values)
+    changed |= _set(event, {"partners": relations["partners"], "themes": _themes(relations["themes"])})
+    people = [(name, org, role) for (name, org), role in relations["people"]]
+    current = [(link.speaker.name, link.speaker.organisation, link.role) for link in event.speaker_links]
+    if people != current:
+        event.speaker_links = [
+            EventSpeaker(speaker=_speaker(name, org), role=role, position=position)
+            for position, (name, org, role) in enumerate(people)
+        ]
+        changed = True
+    db.session.flush()
+    if created:
+        report.created.append(parsed["slug"])
+    elif changed:
+        report.updated.append(parsed["slug"])
+    else:
+        report.unchanged.append(parsed["slug"])

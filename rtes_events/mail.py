@@ -1,0 +1,115 @@
+"""E-mails to registrants (text + HTML from Jinja templates, ``.ics`` attached) and their transports."""
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app, render_template
+
+from . import outbox
+from .urls import external_url
+
+SUBJECTS = {
+    "confirmed": "Inscription confirmée : {title}",
+    "waitlisted": "Inscription en liste d'attente : {title}",
+    "promoted": "Une place s'est libérée, votre inscription est confirmée : {title}",
+    "cancelled": "Inscription annulée : {title}",
+    "resent": "Votre inscription : {title}",
+}
+
+
+def one_line(text: str) -> str:
+    """Text safe for a header: no CR/LF or other control characters, spaces folded."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+def registration_message(registration, template: str) -> EmailMessage:
+    """The e-mail ``template`` (a key of SUBJECTS) for ``registration``, with the event attached."""
+    from .feeds import registration_ics
+
+    event = registration.event
+    context = {
+        "registration": registration,
+        "event": event,
+        "event_url": external_url("public.event", slug=event.slug),
+        "manage_url": external_url("registration.manage", token=registration.token),
+    }
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = one_line(SUBJECTS[template].format(title=event.title))
+    msg["From"] = current_app.config["RTES_MAIL_FROM"]
+    msg["To"] = registration.email
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain="rtes.fr")
+    msg.set_content(render_template(f"mail/{template}.txt", **context))
+    msg.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    if registration.is_active:
+        msg.add_attachment(
+            registration_ics(registration),
+            maintype="text",
+            subtype="calendar",
+            filename=f"{event.slug}.ics",
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
+    return msg
+
+
+def queue_registration_email(registration, template: str) -> None:
+    """Write the e-mail to the outbox, in the caller's transaction."""
+    msg = registration_message(registration, template)
+    outbox.enqueue("email", registration.email, msg["Subject"], msg.as_string())
+
+
+class FileTransport:
+    """Writes each message as an ``.eml`` file in a folder (the default: ``<instance>/outbox``)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, message_id: int, recipient: str, payload: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{message_id:08d}.eml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(payload, encoding="utf-8", newline="")
+        tmp.replace(path)
+
+
+class SMTPTransport:
+    """Sends through an SMTP server: ``smtp://[user:password@]host:port[?starttls=1]`` or ``smtps://``."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self.implicit_tls = parts.scheme == "smtps"
+        self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if self.implicit_tls else 25)
+        self.user = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+
+    def send(self, message_id: int, recipient: str, payload: str) -> None:
+        context = ssl.create_default_context()
+        if self.implicit_tls:
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=30, context=context)
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=30)
+        with client:
+            if self.starttls:
+                client.starttls(context=context)
+            if self.user:
+                client.login(self.user, self.password or "")
+            sender = parseaddr(current_app.config["RTES_MAIL_FROM"])[1]
+            client.sendmail(sender, [recipient], payload.encode("utf-8"))
+
+
+def transport():
+    """The transport named by ``RTES_MAIL_URL``."""
+    url = current_app.config["RTES_MAIL_URL"]
+    if url.startswith("file:"):
+        folder = url[len("file:") :]
+        return FileTransport(Path(folder) if folder else Path(current_app.instance_path) / "outbox")
+    if url.startswith(("smtp://", "smtps://")):
+        return SMTPTransport(url)
+    raise ValueError(f"RTES_MAIL_URL non pris en charge : {url!r} (file:, smtp:// ou smtps://)")

@@ -1,0 +1,187 @@
+"""Events of the three kinds (webinaire, rencontre, club), with their themes and speakers."""
+
+import uuid
+from datetime import date, datetime
+
+from slugify import slugify
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, event, inspect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import clock
+from ..extensions import db
+
+KINDS = {"webinaire": "Webinaire", "rencontre": "Rencontre", "club": "Club"}
+MODES = {"online": "En ligne", "onsite": "Sur place", "hybrid": "Hybride (sur place et en ligne)"}
+STATUSES = {"draft": "Brouillon", "published": "Publié", "cancelled": "Annulé", "postponed": "Reporté"}
+AUDIENCES = {"all": "Ouvert à tous", "members": "Réservé aux collectivités adhérentes"}
+SPEAKER_ROLES = {"speaker": "Intervenant·es", "host": "Animation"}
+
+event_themes = Table(
+    "event_themes",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+event_partners = Table(
+    "event_partners",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("partner_id", ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Theme(db.Model):
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+    def __repr__(self) -> str:
+        return f"<Theme {self.slug}>"
+
+
+class Speaker(db.Model):
+    __tablename__ = "speakers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})" if self.organisation else self.name
+
+
+class EventSpeaker(db.Model):
+    """A speaker's part in one event: speaking or hosting, in programme order."""
+
+    __tablename__ = "event_speakers"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True, default="speaker")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    speaker: Mapped[Speaker] = relationship(lazy="joined")
+
+
+class Event(db.Model):
+    """One event. Times are stored as naive UTC; ``all_day`` events span whole Paris days."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: f"{uuid.uuid4()}@rtes.fr")
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    month_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    mode: Mapped[str | None] = mapped_column(String(20))
+    venue: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(120))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    waitlist: Mapped[bool] = mapped_column(Boolean, default=True)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(DateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    registration_provider: Mapped[str] = mapped_column(String(40), default="local")
+    status: Mapped[str] = mapped_column(String(20), default="published", index=True)
+    audience: Mapped[str] = mapped_column(String(20), default="all")
+    audience_note: Mapped[str | None] = mapped_column(String(300))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    participants_note: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str | None] = mapped_column(Text)
+    postponed_from: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(200))
+    club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+
+    club = relationship("Club", back_populates="sessions")
+    themes = relationship(Theme, secondary=event_themes, order_by=Theme.name)
+    partners = relationship("Partner", secondary=event_partners, order_by="Partner.name")
+    speaker_links = relationship(
+        EventSpeaker, order_by=EventSpeaker.position, cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Changes that a calendar client must see: they bump ``sequence``.
+    SCHEDULE_FIELDS = ("starts_at", "ends_at", "all_day", "mode", "venue", "city", "status")
+
+    @property
+    def speakers(self) -> list[Speaker]:
+        return [link.speaker for link in self.speaker_links if link.role == "speaker"]
+
+    @property
+    def hosts(self) -> list[Speaker]:
+        return [link.speaker for link in self.speaker_links if link.role == "host"]
+
+    @property
+    def co_organisers(self) -> list:
+        """The partners of the event, then those of its club, without repeats."""
+        seen = list(self.partners)
+        for partner in self.club.co_organisers if self.club else []:
+            if partner not in seen:
+                seen.append(partner)
+        return seen
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at < clock.now()
+
+    @property
+    def local_start(self) -> datetime:
+        return clock.to_local(self.starts_at)
+
+    @property
+    def local_end(self) -> datetime:
+        return clock.to_local(self.ends_at)
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def mode_label(self) -> str | None:
+        return MODES.get(self.mode) if self.mode else None
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text for searching."""
+    return slugify(text, separator=" ", lowercase=True)
+
+
+@event.listens_for(Event, "before_insert")
+def _index_new(mapper, connection, target: Event) -> None:
+    target.search_text = _search_text(target)
+
+
+@event.listens_for(Event, "before_update")
+def _track_change(mapper, connection, target: Event) -> None:
+    """Keep the search text, the last change and the iCalendar SEQUENCE right on every update."""
+    state = inspect(target)
+    if not state.session.is_modified(target):
+        return
+    target.search_text = _search_text(target)
+    target.updated_at = clock.now()
+    if any(state.attrs[name].history.has_changes() for name in Event.SCHEDULE_FIELDS):
+        target.sequence = (target.sequence or 0) + 1
+
+
+def _search_text(target: Event) -> str:
+    parts = [target.title, target.summary, target.city, target.venue, target.description]
+    return fold(" ".join(p for p in parts if p))

@@ -1,0 +1,94 @@
+"""Registrations of participants, and the tokens of their personal calendar feeds."""
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import clock
+from ..extensions import db
+
+FUNCTIONS = {
+    "elu": "Élu·e",
+    "agent": "Agent·e",
+    "acteur": "Acteur·rice de l'ESS",
+    "autre": "Autre",
+}
+STATUSES = {
+    "confirmed": "Confirmée",
+    "waitlisted": "En liste d'attente",
+    "cancelled": "Annulée",
+    "attended": "Présent·e",
+}
+ACTIVE = ("confirmed", "waitlisted", "attended")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Registration(db.Model):
+    """A participant's registration to one event. Only ``rtes_events.registrations`` changes it."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # One active registration per (event, e-mail), enforced by the database too.
+        Index(
+            "uq_registrations_active_email",
+            "event_id",
+            "email",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(200))
+    function: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    waitlist_position: Mapped[int | None] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    consent_at: Mapped[datetime] = mapped_column(DateTime)
+    plugin_fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    partner_reference: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    event = relationship("Event", lazy="joined")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def function_label(self) -> str:
+        return FUNCTIONS.get(self.function, self.function)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"
+
+
+class CalendarToken(db.Model):
+    """The revocable secret of a registrant's personal feed ``/mon-agenda/<token>.ics``."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)

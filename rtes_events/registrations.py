@@ -1,0 +1,252 @@
+"""The registration service: the only code that creates or changes a Registration.
+
+Capacity holds under concurrent requests: each change runs in a transaction that first takes the
+event's write lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT … FOR UPDATE`` on the event
+row), then counts, then writes. Side effects (e-mails, partner calls) go through the outbox.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from . import clock, outbox
+from .extensions import db
+from .models import CalendarToken, Event, Registration
+from .models.registrations import FUNCTIONS, new_token
+from .plugins import hook
+
+COUNTED = ("confirmed", "attended")
+LIMITS = {"first_name": 100, "last_name": 100, "organisation": 200}
+
+
+class RegistrationRefused(Exception):
+    """The registration cannot be made; ``messages`` say why, in French."""
+
+    def __init__(self, *messages: str):
+        super().__init__(" ".join(messages))
+        self.messages = list(messages)
+
+
+@dataclass
+class Outcome:
+    registration: Registration
+    created: bool  # False when the e-mail was already registered: the link was sent again
+
+
+def refusal(event: Event) -> str | None:
+    """Why ``event`` takes no registration on this platform now, or None when it does."""
+    now = clock.now()
+    if event.status == "draft":
+        return "Cet événement n'est pas publié."
+    if event.status == "cancelled":
+        return "Cet événement est annulé : les inscriptions sont fermées."
+    if event.status == "postponed":
+        return "Cet événement est reporté : les inscriptions rouvriront avec sa nouvelle date."
+    if event.registration_provider != "local":
+        return "Les inscriptions à cet événement se font sur le site du partenaire."
+    if event.starts_at <= now:
+        return "Cet événement a déjà eu lieu : les inscriptions sont closes."
+    if event.registration_opens_at and event.registration_opens_at > now:
+        opens = clock.to_local(event.registration_opens_at)
+        return f"Les inscriptions ouvrent le {opens:%d/%m/%Y à %H:%M}."
+    if event.registration_closes_at and event.registration_closes_at <= now:
+        return "Les inscriptions sont closes."
+    return None
+
+
+def confirmed_count(event_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).where(Registration.event_id == event_id, Registration.status.in_(COUNTED))
+    )
+
+
+def places_left(event: Event) -> int | None:
+    """Free places, or None when the event has no capacity limit."""
+    if event.capacity is None:
+        return None
+    return max(event.capacity - confirmed_count(event.id), 0)
+
+
+def clean(data: dict) -> dict:
+    """The submitted values, checked and normalised; RegistrationRefused lists every problem."""
+    errors, values = [], {}
+    try:
+        values["email"] = validate_email(data.get("email", ""), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        errors.append("L'adresse e-mail n'est pas valide.")
+    for field, limit in LIMITS.items():
+        value = " ".join(str(data.get(field) or "").split())
+        if not value:
+            errors.append(f"Le champ « {FIELD_LABELS[field]} » est obligatoire.")
+        elif len(value) > limit:
+            errors.append(f"Le champ « {FIELD_LABELS[field]} » dépasse {limit} caractères.")
+        values[field] = value
+    if data.get("function") not in FUNCTIONS:
+        errors.append("Choisissez une fonction dans la liste.")
+    values["function"] = data.get("function")
+    if not data.get("consent"):
+        errors.append("Votre accord sur l'utilisation de vos données est nécessaire pour vous inscrire.")
+    values["plugin_fields"] = dict(data.get("plugin_fields") or {})
+    if errors:
+        raise RegistrationRefused(*errors)
+    return values
+
+
+FIELD_LABELS = {"first_name": "Prénom", "last_name": "Nom", "organisation": "Organisation"}
+
+
+@contextmanager
+def locked_event(event_id: int):
+    """A transaction holding the event's write lock, committed on success.
+
+    The lock must be the transaction's first statement, so any transaction still open is committed
+    first. ``RTES_REGISTRATION_LOCK = False`` turns the lock off: only the concurrency test's
+    control case does so, to show the race it prevents.
+    """
+    session = db.session
+    session.commit()
+    locking = current_app.config["RTES_REGISTRATION_LOCK"]
+    if locking and session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+    query = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    if locking:
+        query = query.with_for_update(of=Event)
+    try:
+        yield session.execute(query).unique().scalar_one()
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    outbox.deliver_queued()
+
+
+def register(event: Event, data: dict) -> Outcome:
+    """Register someone to ``event``: confirmed while places last, then waitlisted, else refused."""
+    if reason := refusal(event):
+        raise RegistrationRefused(reason)
+    values = clean(data)
+    errors = [m for messages in hook().rtes_validate_registration(event=event, data=values) for m in messages]
+    if errors:
+        raise RegistrationRefused(*errors)
+    try:
+        with locked_event(event.id) as locked:
+            return _register_locked(locked, values)
+    except IntegrityError:
+        # Another request registered the same e-mail at the same instant: that one stands.
+        with locked_event(event.id) as locked:
+            return _register_locked(locked, values)
+
+
+def _register_locked(event: Event, values: dict) -> Outcome:
+    existing = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.email == values["email"],
+            Registration.status != "cancelled",
+        )
+    )
+    if existing:
+        hook().rtes_registration_resubmitted(registration=existing)
+        return Outcome(existing, created=False)
+    if event.capacity is None or confirmed_count(event.id) < event.capacity:
+        status, position = "confirmed", None
+    elif event.waitlist:
+        status, position = "waitlisted", _last_position(event.id) + 1
+    else:
+        raise RegistrationRefused("Cet événement est complet.")
+    registration = Registration(
+        event=event, status=status, waitlist_position=position, consent_at=clock.now(), **values
+    )
+    db.session.add(registration)
+    db.session.flush()
+    hook().rtes_registration_created(registration=registration)
+    return Outcome(registration, created=True)
+
+
+def _last_position(event_id: int) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.max(Registration.waitlist_position), 0)).where(
+            Registration.event_id == event_id, Registration.status == "waitlisted"
+        )
+    )
+
+
+def by_token(token: str) -> Registration | None:
+    return db.session.scalar(select(Registration).where(Registration.token == token))
+
+
+def cancel(registration: Registration) -> Registration:
+    """Cancel a registration (idempotent) and promote from the waiting list into freed places."""
+    registration_id = registration.id
+    with locked_event(registration.event_id) as event:
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        if registration.status == "cancelled":
+            return registration
+        if event.ends_at < clock.now():
+            raise RegistrationRefused("Cet événement est passé : l'inscription ne peut plus être annulée.")
+        registration.status = "cancelled"
+        registration.cancelled_at = clock.now()
+        registration.waitlist_position = None
+        db.session.flush()
+        hook().rtes_registration_cancelled(registration=registration)
+        promote(event)
+    return registration
+
+
+def promote(event: Event) -> list[Registration]:
+    """Confirm waitlisted registrations while places are free, then renumber the waiting list.
+
+    Call it inside ``locked_event``; it is the one place places are handed on.
+    """
+    waiting = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
+        .order_by(Registration.waitlist_position, Registration.id)
+    ).all()
+    free = len(waiting) if event.capacity is None else event.capacity - confirmed_count(event.id)
+    promoted = waiting[: max(free, 0)]
+    for registration in promoted:
+        registration.status = "confirmed"
+        registration.waitlist_position = None
+    for position, registration in enumerate(waiting[len(promoted) :], start=1):
+        registration.waitlist_position = position
+    db.session.flush()
+    for registration in promoted:
+        hook().rtes_registration_promoted(registration=registration)
+    return promoted
+
+
+def calendar_token(email: str) -> CalendarToken:
+    """The personal-feed token of an e-mail address, created on first use."""
+    token = db.session.scalar(select(CalendarToken).where(CalendarToken.email == email))
+    if token is None:
+        token = CalendarToken(email=email)
+        db.session.add(token)
+        db.session.commit()
+    return token
+
+
+def renew_calendar_token(email: str) -> CalendarToken:
+    """Revoke the personal-feed link of an e-mail address and issue a new one."""
+    token = calendar_token(email)
+    token.token = new_token()
+    db.session.commit()
+    return token
+
+
+def feed_registrations(token: str) -> list[Registration] | None:
+    """The registrations behind a personal-feed token (cancelled ones too, so that calendars drop
+    them), or None for an unknown token."""
+    owner = db.session.scalar(select(CalendarToken.email).where(CalendarToken.token == token))
+    if owner is None:
+        return None
+    return db.session.scalars(
+        select(Registration)
+        .join(Registration.event)
+        .where(Registration.email == owner, Event.status != "draft")
+        .order_by(Event.starts_at)
+    ).all()

@@ -1,0 +1,123 @@
+"""The event registry: the one query API for events and clubs (upcoming, past, filters, by slug)."""
+
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
+
+from . import clock
+from .extensions import db
+from .models import Club, Event, Partner, Region, Theme
+from .models.events import KINDS, fold
+
+PERIODS = {"a-venir": "À venir", "passes": "Passés"}
+PUBLIC_STATUSES = ("published", "cancelled", "postponed")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Agenda filters, named as in the query string of ``/evenements/`` and ``/agenda.ics``."""
+
+    type: str = ""
+    region: str = ""
+    theme: str = ""
+    partenaire: str = ""
+    club: str = ""
+    q: str = ""
+    periode: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "EventFilter":
+        """Filters from request arguments; unknown values of closed lists are dropped."""
+        values = {f.name: " ".join(str(args.get(f.name, "")).split())[:100] for f in fields(cls)}
+        if values["type"] not in KINDS:
+            values["type"] = ""
+        if values["periode"] not in PERIODS:
+            values["periode"] = ""
+        return cls(**values)
+
+    def as_args(self) -> dict:
+        """The non-empty filters, for building links."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def events_query(filters: EventFilter = EventFilter()) -> Select:
+    """Public events matching ``filters``, every period, in no particular order."""
+    query = select(Event).where(Event.status.in_(PUBLIC_STATUSES))
+    if filters.type:
+        query = query.where(Event.kind == filters.type)
+    if filters.region:
+        query = query.where(
+            or_(
+                Event.club.has(Club.region_code == filters.region),
+                Event.partners.any(Partner.region_code == filters.region),
+            )
+        )
+    if filters.theme:
+        query = query.where(Event.themes.any(Theme.slug == filters.theme))
+    if filters.partenaire:
+        query = query.where(
+            or_(
+                Event.partners.any(Partner.key == filters.partenaire),
+                Event.club.has(Club.co_organisers.any(Partner.key == filters.partenaire)),
+            )
+        )
+    if filters.club:
+        query = query.where(Event.club.has(Club.slug == filters.club))
+    for word in fold(filters.q).split():
+        query = query.where(Event.search_text.contains(word, autoescape=True))
+    return query.options(selectinload(Event.themes), selectinload(Event.partners))
+
+
+def upcoming(filters: EventFilter = EventFilter()) -> Select:
+    """Events not yet over, soonest first."""
+    return events_query(filters).where(Event.ends_at >= clock.now()).order_by(Event.starts_at, Event.id)
+
+
+def past(filters: EventFilter = EventFilter()) -> Select:
+    """Events already over, latest first."""
+    return events_query(filters).where(Event.ends_at < clock.now()).order_by(
+        Event.starts_at.desc(), Event.id.desc()
+    )
+
+
+def agenda(filters: EventFilter) -> Select:
+    """The agenda's query: past events when asked, upcoming ones otherwise."""
+    return past(filters) if filters.periode == "passes" else upcoming(filters)
+
+
+def feed_events(filters: EventFilter) -> list[Event]:
+    """Events of a calendar feed: every period unless ``periode`` narrows it, cancelled ones kept."""
+    query = agenda(filters) if filters.periode else events_query(filters).order_by(Event.starts_at, Event.id)
+    return db.session.scalars(query).all()
+
+
+def by_slug(slug: str) -> Event | None:
+    """A public event by slug; drafts are not public."""
+    return db.session.scalar(select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES)))
+
+
+def clubs() -> list[Club]:
+    return db.session.scalars(select(Club).join(Club.region).order_by(Region.name)).all()
+
+
+def club_by_slug(slug: str) -> Club | None:
+    return db.session.scalar(select(Club).where(Club.slug == slug))
+
+
+def club_sessions(club: Club) -> tuple[list[Event], list[Event]]:
+    """A club's upcoming and past public sessions."""
+    filters = EventFilter(club=club.slug)
+    return db.session.scalars(upcoming(filters)).all(), db.session.scalars(past(filters)).all()
+
+
+def filter_choices() -> dict:
+    """The values offered by the agenda's filter controls."""
+    return {
+        "type": list(KINDS.items()),
+        "region": [(r.code, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))],
+        "theme": [(t.slug, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.name))],
+        "partenaire": [(p.key, p.name) for p in db.session.scalars(select(Partner).order_by(Partner.name))],
+        "club": [(c.slug, c.name) for c in clubs()],
+        "periode": list(PERIODS.items()),
+    }

@@ -1,0 +1,175 @@
+"""Fixtures: a migrated SQLite file per test, clients, factories, a real SMTP server."""
+
+import email
+import re
+import shutil
+import socket
+from datetime import timedelta
+from email import policy
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from rtes_events import clock, create_app
+from rtes_events.extensions import db
+from rtes_events.models import Event
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "RTES_BASE_URL": "http://rtes.test",
+    "RTES_MAIL_URL": "file:",
+    "RATELIMIT_ENABLED": False,
+}
+
+
+def _make_app(instance: Path, database: Path, **overrides):
+    instance.mkdir(parents=True, exist_ok=True)
+    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", **overrides})
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Path:
+    """A database file created once by the migrations, copied for each test."""
+    folder = tmp_path_factory.mktemp("template")
+    database = folder / "template.sqlite3"
+    app = _make_app(folder / "instance", database)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database
+
+
+@pytest.fixture
+def app_factory(tmp_path, migrated_database, monkeypatch):
+    """Build an application on this test's database, with config overrides."""
+    instance = tmp_path / "instance"
+    database = tmp_path / "rtes.sqlite3"
+    shutil.copy(migrated_database, database)
+    monkeypatch.setenv("RTES_INSTANCE_PATH", str(instance))
+
+    def factory(**overrides):
+        return _make_app(instance, database, **overrides)
+
+    return factory
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_event(app):
+    """Create a published event, by default a webinar three weeks ahead, 14 h – 16 h Paris time."""
+    counter = iter(range(1, 10_000))
+
+    def factory(**values) -> Event:
+        n = next(counter)
+        day = clock.local_today() + timedelta(days=21)
+        starts = clock.to_utc(day, clock.time(14))
+        defaults = {
+            "slug": f"evenement-{n}",
+            "kind": "webinaire",
+            "title": f"Événement de test {n}",
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=2),
+            "mode": "online",
+            "status": "published",
+        }
+        event = Event(**{**defaults, **values})
+        db.session.add(event)
+        db.session.commit()
+        return event
+
+    return factory
+
+
+PERSON = {
+    "email": "camille.martin@example.org",
+    "first_name": "Camille",
+    "last_name": "Martin",
+    "organisation": "Ville de Grenoble",
+    "function": "agent",
+    "consent": True,
+}
+
+
+@pytest.fixture
+def make_registration(app):
+    """Register someone through the registration service; ``email`` and other fields may vary."""
+    from rtes_events import registrations
+
+    def factory(event, **values):
+        return registrations.register(event, {**PERSON, **values}).registration
+
+    return factory
+
+
+@pytest.fixture
+def outbox_messages(app):
+    """The e-mails written by the file transport, parsed, oldest first."""
+
+    def read() -> list[email.message.EmailMessage]:
+        folder = Path(app.instance_path) / "outbox"
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(folder.glob("*.eml"))
+        ]
+
+    return read
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form served at ``url``."""
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, f"no CSRF token in {url}"
+    return match[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port; ``.messages`` holds what it received."""
+    from aiosmtpd.controller import Controller
+
+    class Collector:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(
+                (envelope.mail_from, envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default))
+            )
+            return "250 Message accepted for delivery"
+
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.url = f"smtp://127.0.0.1:{controller.port}"
+    try:
+        yield handler
+    finally:
+        controller.stop()
