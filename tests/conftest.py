@@ -4,7 +4,7 @@ import email
 import re
 import shutil
 import socket
-from datetime import timedelta
+from datetime import time, timedelta
 from email import policy
 from pathlib import Path
 
@@ -81,7 +81,7 @@ def make_event(app):
     def factory(**values) -> Event:
         n = next(counter)
         day = clock.local_today() + timedelta(days=21)
-        starts = clock.to_utc(day, clock.time(14))
+        starts = clock.to_utc(day, time(14))
         defaults = {
             "slug": f"evenement-{n}",
             "kind": "webinaire",

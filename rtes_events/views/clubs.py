@@ -1,3 +1,25 @@
-from flask import Blueprint
+"""The regional clubs: their list and each club's page with its sessions."""
+
+from flask import Blueprint, abort, render_template
+
+from .. import registry
+from ..urls import external_url, webcal
 
 bp = Blueprint("clubs", __name__)
+
+
+@bp.get("/clubs/")
+def index():
+    return render_template("clubs/index.html", clubs=registry.clubs())
+
+
+@bp.get("/clubs/<slug>/")
+def club(slug: str):
+    club = registry.club_by_slug(slug)
+    if club is None:
+        abort(404)
+    upcoming, past = registry.club_sessions(club)
+    feed = external_url("feeds.club_ics", slug=club.slug)
+    return render_template(
+        "clubs/club.html", club=club, upcoming=upcoming, past=past, feed=feed, webcal_feed=webcal(feed)
+    )

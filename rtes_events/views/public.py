@@ -1,3 +1,76 @@
-from flask import Blueprint
+"""The public agenda (``/`` and ``/evenements/``) and the event page."""
+
+from flask import Blueprint, abort, render_template, request
+
+from .. import clock, registrations, registry
+from ..extensions import db
+from ..plugins import hook
+from ..urls import external_url, webcal
 
 bp = Blueprint("public", __name__)
+
+PER_PAGE = 20
+
+
+@bp.get("/")
+def home():
+    return _agenda(home=True)
+
+
+@bp.get("/evenements/")
+def agenda():
+    return _agenda(home=False)
+
+
+def _agenda(home: bool):
+    filters = registry.EventFilter.from_args(request.args)
+    page = db.paginate(registry.agenda(filters), per_page=PER_PAGE, error_out=False)
+    feed = external_url("feeds.agenda_ics", **filters.as_args())
+    return render_template(
+        "public/agenda.html",
+        home=home,
+        filters=filters,
+        choices=registry.filter_choices(),
+        page=page,
+        feed=feed,
+        webcal_feed=webcal(feed),
+    )
+
+
+@bp.get("/evenements/<slug>/")
+def event(slug: str):
+    event = registry.by_slug(slug)
+    if event is None:
+        abort(404)
+    message, url = _registration(event)
+    return render_template(
+        "public/event.html",
+        event=event,
+        places_left=_places_left(event),
+        registration_message=message,
+        registration_url=url,
+        replays=[link for links in hook().rtes_replay_links(event=event) for link in links],
+    )
+
+
+def _places_left(event) -> int | None:
+    """Places left on the platform for a published upcoming event, None when not relevant or unlimited."""
+    if event.status != "published" or event.is_past or event.registration_provider != "local":
+        return None
+    return registrations.places_left(event)
+
+
+def _registration(event) -> tuple[str | None, str | None]:
+    """Why registration is refused (or None), and where to register (or None).
+
+    A partner-hosted event is refused on the platform but still open on the partner's site,
+    while it is published and not yet started.
+    """
+    message = registrations.refusal(event)
+    hosted_elsewhere = (
+        event.registration_provider != "local" and event.status == "published" and event.starts_at > clock.now()
+    )
+    if message and not hosted_elsewhere:
+        return message, None
+    url = hook().rtes_registration_url(event=event)
+    return (message, url) if url else (message or "Les inscriptions ne sont pas ouvertes.", None)

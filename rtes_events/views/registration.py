@@ -1,3 +1,87 @@
-from flask import Blueprint
+"""Registration pages: the form of an event, and a registrant's own page (reached by its secret link)."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+
+from .. import registrations, registry
+from ..extensions import limiter
+from ..forms import registration_form
+from ..plugins import hook
+from ..registrations import RegistrationRefused
+from ..urls import external_url, webcal
 
 bp = Blueprint("registration", __name__)
+
+
+@bp.after_request
+def private(response):
+    """Pages holding a secret link or a personal form: never cached, never sent as a referrer."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _rate_limit() -> str:
+    return current_app.config["RTES_REGISTRATION_RATE_LIMIT"]
+
+
+@bp.route("/evenements/<slug>/inscription", methods=["GET", "POST"])
+@limiter.limit(_rate_limit, methods=["POST"])
+def form(slug: str):
+    event = registry.by_slug(slug) or abort(404)
+    fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
+    form = registration_form(fields)()
+    page = {"event": event, "form": form, "places_left": registrations.places_left(event)}
+    if reason := registrations.refusal(event):
+        return render_template("registration/form.html", refusal=reason, **page), 409 if form.is_submitted() else 200
+    if not form.is_submitted():
+        return render_template("registration/form.html", **page)
+    if not form.validate():
+        return render_template("registration/form.html", **page), 400
+    try:
+        outcome = registrations.register(event, form.registration_data())
+    except RegistrationRefused as refused:
+        page["places_left"] = registrations.places_left(event)
+        return render_template("registration/form.html", refused=refused.messages, **page), 409
+    return render_template("registration/done.html", event=event, outcome=outcome)
+
+
+def _registration(token: str):
+    return registrations.by_token(token) or abort(404)
+
+
+@bp.get("/inscription/<token>/")
+def manage(token: str):
+    registration = _registration(token)
+    feed_url = external_url("feeds.personal_ics", token=registrations.calendar_token(registration.email).token)
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=registration.event,
+        feed_url=feed_url,
+        feed_webcal=webcal(feed_url),
+    )
+
+
+@bp.post("/inscription/<token>/annuler")
+def cancel(token: str):
+    registration = _registration(token)
+    try:
+        registrations.cancel(registration)
+    except RegistrationRefused as refused:
+        for message in refused.messages:
+            flash(message, "error")
+    else:
+        flash("Votre inscription est annulée.", "success")
+    return redirect(url_for(".manage", token=token), 303)
+
+
+@bp.post("/inscription/<token>/agenda/renouveler")
+def renew_feed(token: str):
+    registration = _registration(token)
+    registrations.renew_calendar_token(registration.email)
+    flash(
+        "Le lien de votre agenda personnel a été renouvelé : l'ancien ne fonctionne plus. "
+        "Abonnez votre agenda au nouveau lien ci-dessous.",
+        "success",
+    )
+    return redirect(url_for(".manage", token=token), 303)

@@ -1,0 +1,223 @@
+"""iCalendar feeds (RFC 5545) of events, and their conditional HTTP responses.
+
+Every VEVENT keeps the event's ``uid``; DTSTAMP and LAST-MODIFIED carry its real last change (never
+the request time) and SEQUENCE its ``sequence``, so that clients see real changes and only those.
+Public feeds never carry registrant data or the private online link; a registrant's own feed and
+e-mail attachment carry the link once the registration is confirmed.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+from babel.dates import format_date
+from flask import Response, request
+from slugify import slugify
+from sqlalchemy import func, select
+
+from . import clock
+from .config import TIMEZONE
+from .extensions import db
+from .formatting import LOCALE
+from .models import Event, Registration
+from .models.events import KINDS
+from .models.registrations import ACTIVE
+from .plugins import hook
+from .urls import external_url
+
+PRODID = "-//RTES//rtes-events//FR"
+TTL = timedelta(hours=1)
+EMPTY_FEED_MODIFIED = datetime(2020, 1, 1, tzinfo=UTC)  # Last-Modified of a feed with no event
+PERSONAL_NAME = "Mon agenda RTES"
+AGENDA_NAMES = {"webinaire": "RTES — Webinaires", "rencontre": "RTES — Rencontres", "club": "RTES — Clubs"}
+
+EVENT_STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}
+# A registrant's calendar sees their registration's changes too: SEQUENCE = event's + this offset,
+# plus REREGISTRATION_STEP per earlier cancelled registration so that it never goes back.
+REGISTRATION_SEQUENCE = {"waitlisted": 0, "confirmed": 1, "attended": 1, "cancelled": 2}
+REGISTRATION_STEP = 3
+WITH_ONLINE_LINK = ("confirmed", "attended")
+
+
+def clean_text(text: str | None, *, multiline: bool = False) -> str:
+    """Text without control characters; line breaks are kept only when ``multiline``."""
+    lines = str(text or "").splitlines() if multiline else [str(text or "")]
+    kept = (" ".join("".join(c if c.isprintable() else " " for c in line).split()) for line in lines)
+    return "\n".join(kept).strip()
+
+
+def agenda_name(filters) -> str:
+    """The calendar name of ``/agenda.ics`` for these filters (an ``EventFilter``)."""
+    return AGENDA_NAMES.get(filters.type, "RTES — Agenda")
+
+
+def location(event: Event, online_url: str | None = None) -> str | None:
+    """Where the event happens; ``online_url`` is given only in private contexts."""
+    place = ", ".join(part for part in (clean_text(event.venue), clean_text(event.city)) if part)
+    online = f"En ligne : {online_url}" if online_url else "En ligne"
+    if event.mode == "online":
+        return online_url or "En ligne"
+    if event.mode == "hybrid":
+        return " — ".join(part for part in (place, online) if part)
+    return place or None
+
+
+def description(event: Event, page_url: str, notes: Iterable[str] = ()) -> str:
+    """Plain text: status and date notes, the summary, then the event page."""
+    lines = list(notes)
+    if event.status == "cancelled":
+        lines.insert(0, "Événement annulé.")
+    elif event.status == "postponed":
+        lines.insert(0, "Événement reporté : la nouvelle date sera annoncée sur sa page.")
+    if event.month_only:
+        month = format_date(event.local_start.date(), "MMMM y", locale=LOCALE)
+        lines.append(f"Date précise non connue : {month}")
+    if summary := clean_text(event.summary, multiline=True):
+        lines.append(summary)
+    lines.append(f"Page de l'événement : {page_url}")
+    return "\n\n".join(lines)
+
+
+def build_vevent(event: Event, registration: Registration | None = None, earlier_cancelled: int = 0):
+    """The VEVENT of ``event``: public, or private to ``registration``'s holder when given.
+
+    ``earlier_cancelled`` counts that person's cancelled registrations to the event before
+    ``registration``: it keeps the SEQUENCE rising when they register again.
+    """
+    private = registration is not None
+    page_url = external_url("public.event", slug=event.slug)
+    changed = event.updated_at
+    sequence = event.sequence or 0
+    status = EVENT_STATUS.get(event.status, "CONFIRMED")
+    online_url, notes = None, []
+    if private:
+        changed = max(changed, registration.updated_at or changed)
+        sequence += REGISTRATION_SEQUENCE.get(registration.status, 0) + REGISTRATION_STEP * earlier_cancelled
+        if registration.status == "cancelled":
+            status = "CANCELLED"
+            notes.append("Votre inscription est annulée.")
+        elif registration.status == "waitlisted":
+            status = "TENTATIVE" if status == "CONFIRMED" else status
+            notes.append(f"Vous êtes en liste d'attente (position {registration.waitlist_position}).")
+        if registration.status in WITH_ONLINE_LINK and event.online_url:
+            online_url = event.online_url
+            notes.append(f"Lien de connexion : {online_url}")
+
+    vevent = icalendar.Event.new(
+        uid=event.uid,
+        stamp=clock.aware_utc(changed),
+        last_modified=clock.aware_utc(changed),
+        created=clock.aware_utc(event.created_at),
+        sequence=sequence,
+        status=status,
+        summary=clean_text(event.title),
+        description=description(event, page_url, notes),
+        location=location(event, online_url),
+        url=page_url,
+        categories=[event.kind_label, *(theme.name for theme in event.themes)],
+        start=_start(event),
+        end=_end(event),
+    )
+    if online_url:
+        vevent.conferences = [icalendar.Conference(online_url, feature="VIDEO", label="Rejoindre en ligne")]
+    hook().rtes_ical_event(event=event, vevent=vevent, private=private)
+    return vevent
+
+
+def _start(event: Event) -> date | datetime:
+    return event.local_start.date() if event.all_day else event.local_start
+
+
+def _end(event: Event) -> date | datetime:
+    if event.all_day:
+        # ends_at is the midnight after the last day; a whole day at least.
+        return max(event.local_end.date(), event.local_start.date() + timedelta(days=1))
+    return max(event.local_end, event.local_start)
+
+
+def calendar(vevents: Iterable, name: str) -> icalendar.Calendar:
+    """A VCALENDAR of ``vevents`` named ``name``, with the VTIMEZONE of every TZID used."""
+    cal = icalendar.Calendar()
+    cal.prodid = PRODID
+    cal.version = "2.0"
+    cal.calscale = "GREGORIAN"
+    cal.method = "PUBLISH"
+    cal.calendar_name = clean_text(name)  # NAME and X-WR-CALNAME
+    cal.add("X-WR-TIMEZONE", TIMEZONE)
+    cal.refresh_interval = TTL
+    cal.add("X-PUBLISHED-TTL", TTL)
+    for vevent in vevents:
+        cal.add_component(vevent)
+    cal.add_missing_timezones()
+    return cal
+
+
+def events_ics(events: Iterable[Event], name: str) -> bytes:
+    """The public feed of ``events``."""
+    return calendar((build_vevent(event) for event in events), name).to_ical()
+
+
+def _one_per_event(registrations: Iterable[Registration]) -> list[tuple[Registration, int]]:
+    """For each event, the registration to show (the active one, else the latest) and the number
+    of cancelled registrations before it, in the order of the events."""
+    by_event: dict[int, list[Registration]] = {}
+    for registration in registrations:
+        by_event.setdefault(registration.event_id, []).append(registration)
+    chosen = []
+    for items in by_event.values():
+        items.sort(key=lambda r: r.id)
+        shown = next((r for r in items if r.status in ACTIVE), items[-1])
+        earlier = sum(1 for r in items if r.status == "cancelled" and r.id < shown.id)
+        chosen.append((shown, earlier))
+    return chosen
+
+
+def personal_ics(registrations: Iterable[Registration], name: str = PERSONAL_NAME) -> bytes:
+    """A registrant's own feed: one VEVENT per event, cancelled registrations included."""
+    vevents = (build_vevent(r.event, r, earlier) for r, earlier in _one_per_event(registrations))
+    return calendar(vevents, name).to_ical()
+
+
+def registration_ics(registration: Registration) -> bytes:
+    """The VCALENDAR of one registration's event (the e-mail attachment)."""
+    earlier = db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.email == registration.email,
+            Registration.status == "cancelled",
+            Registration.id < registration.id,
+        )
+    )
+    vevent = build_vevent(registration.event, registration, earlier)
+    return calendar([vevent], registration.event.title).to_ical()
+
+
+def feed_response(events: Iterable[Event], name: str, filename: str | None = None) -> Response:
+    """A public feed, cacheable, answering conditional requests with 304."""
+    events = list(events)
+    body = events_ics(events, name)
+    changed = max((event.updated_at for event in events), default=None)
+    return _response(body, changed, filename or f"{slugify(name)}.ics", private=False)
+
+
+def personal_feed_response(registrations: Iterable[Registration], name: str = PERSONAL_NAME) -> Response:
+    """A registrant's own feed: never stored by shared caches."""
+    registrations = list(registrations)
+    body = personal_ics(registrations, name)
+    changed = max((max(r.updated_at, r.event.updated_at) for r in registrations), default=None)
+    return _response(body, changed, "mon-agenda.ics", private=True)
+
+
+def _response(body: bytes, changed: datetime | None, filename: str, *, private: bool) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.last_modified = clock.aware_utc(changed) if changed else EMPTY_FEED_MODIFIED
+    if private:
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = 300
+    return response.make_conditional(request)

@@ -1,0 +1,95 @@
+"""WTForms / Flask-WTF forms, with French messages."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
+
+from .models.registrations import FUNCTIONS
+
+CONSENT_TEXT = (
+    "J'accepte que le RTES utilise ces informations (e-mail, nom, organisation, fonction) pour "
+    "organiser cet événement et m'écrire à son sujet ; elles sont partagées avec ses "
+    "co-organisateurs pour ce seul usage et conservées au plus tard un an après l'événement, "
+    "puis effacées (seul le nombre de participants est gardé). Je peux annuler mon inscription "
+    "à tout moment depuis le lien reçu par e-mail, et demander l'accès à mes données ou leur "
+    "effacement au RTES."
+)
+
+
+def _strip(value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _required(label: str) -> DataRequired:
+    return DataRequired(message=f"Le champ « {label} » est obligatoire.")
+
+
+def _length(label: str, limit: int) -> Length:
+    return Length(max=limit, message=f"Le champ « {label} » ne doit pas dépasser {limit} caractères.")
+
+
+class RegistrationForm(FlaskForm):
+    """The registration form of the platform; ``registration_form`` adds the plugins' fields."""
+
+    email = EmailField(
+        "Adresse e-mail",
+        filters=[_strip],
+        validators=[
+            _required("Adresse e-mail"),
+            _length("Adresse e-mail", 254),
+            Email(message="L'adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."),
+        ],
+    )
+    first_name = StringField("Prénom", filters=[_strip], validators=[_required("Prénom"), _length("Prénom", 100)])
+    last_name = StringField("Nom", filters=[_strip], validators=[_required("Nom"), _length("Nom", 100)])
+    organisation = StringField(
+        "Organisation",
+        description="Collectivité, structure de l'ESS, administration…",
+        filters=[_strip],
+        validators=[_required("Organisation"), _length("Organisation", 200)],
+    )
+    function = SelectField(
+        "Fonction",
+        choices=[("", "Choisissez…"), *FUNCTIONS.items()],
+        validate_choice=False,
+        validators=[
+            InputRequired(message="Choisissez votre fonction."),
+            AnyOf(list(FUNCTIONS), message="Choisissez une fonction dans la liste."),
+        ],
+    )
+    consent = BooleanField(
+        CONSENT_TEXT,
+        validators=[DataRequired(message="Votre accord sur l'utilisation de vos données est nécessaire pour vous inscrire.")],
+    )
+
+    CORE_FIELDS = ("email", "first_name", "last_name", "organisation", "function", "consent")
+    plugin_field_names: tuple[str, ...] = ()
+
+    @property
+    def plugin_fields(self) -> list:
+        return [self[name] for name in self.plugin_field_names]
+
+    def registration_data(self) -> dict:
+        """The values for ``registrations.register``."""
+        data = {name: self[name].data for name in self.CORE_FIELDS}
+        data["plugin_fields"] = {field.name: _jsonable(field.data) for field in self.plugin_fields}
+        return data
+
+
+def _jsonable(value):
+    """Dates and times as ISO text, so that plugin values can be stored as JSON."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def registration_form(extra_fields: list[tuple[str, object]]) -> type[RegistrationForm]:
+    """A RegistrationForm subclass with the plugins' extra ``(name, unbound field)`` pairs."""
+    if not extra_fields:
+        return RegistrationForm
+    names = [name for name, _ in extra_fields]
+    reserved = {*RegistrationForm.CORE_FIELDS, "csrf_token", "meta"}
+    clashes = {name for name in names if name in reserved or names.count(name) > 1}
+    if clashes:
+        raise ValueError(f"plugin registration fields reuse a taken name: {sorted(clashes)}")
+    attributes = dict(extra_fields)
+    attributes["plugin_field_names"] = tuple(names)
+    return type("PluginRegistrationForm", (RegistrationForm,), attributes)

@@ -1,0 +1,151 @@
+"""The demo data and ``rtes-events import-events``: the network's seed, idempotent imports, bad files."""
+
+import json
+from datetime import time
+
+import pytest
+from sqlalchemy import func, select
+
+from rtes_events.demo.loader import EXAMPLE_PREFIX, load_demo, seed
+from rtes_events.extensions import db
+from rtes_events.importer import InvalidImport, import_data
+from rtes_events.models import Club, Event, Partner
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def by_slug(slug: str) -> Event:
+    return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
+def test_demo_loads_every_event_club_and_partner_of_the_seed(app):
+    data = seed()
+    report = load_demo()
+    assert count(Event) == len(data["events"]) + 3
+    assert count(Club) == len(data["clubs"])
+    assert count(Partner) == len(data["partners"])
+    assert len(report.created) == len(data["events"]) + 3
+
+
+def test_demo_is_idempotent(app):
+    load_demo()
+    sequences = dict(db.session.execute(select(Event.slug, Event.sequence)).all())
+    again = load_demo()
+    assert (again.created, again.updated) == ([], [])
+    assert dict(db.session.execute(select(Event.slug, Event.sequence)).all()) == sequences
+
+
+def test_demo_examples_are_labelled_ahead_and_one_is_small(app):
+    load_demo()
+    examples = db.session.scalars(select(Event).where(Event.title.startswith(EXAMPLE_PREFIX))).all()
+    assert len(examples) == 3
+    assert all(not e.is_past for e in examples)
+    assert min(e.capacity for e in examples) <= 5
+
+
+def test_seed_events_keep_what_the_documents_say(app):
+    load_demo()
+    unknown_time = by_slug("2019-03-14-rencontre-collectivites-monnaies-locales-complementaires")
+    assert unknown_time.all_day and not unknown_time.month_only
+    assert (unknown_time.city, unknown_time.participants, unknown_time.participants_note) == (
+        "Grenoble",
+        100,
+        "plus de 100",
+    )
+    month = db.session.scalar(select(Event).where(Event.title.startswith("Economie informelle : s'appuyer")))
+    assert month.month_only and month.local_start.day == 1
+    timed = db.session.scalar(select(Event).where(Event.title.startswith("Club collectivit'ESS")))
+    assert (timed.local_start.time(), timed.local_end.time(), timed.all_day) == (time(14), time(16), False)
+    europe = db.session.scalar(select(Event).where(Event.title.startswith("Mobiliser les fonds")))
+    assert [str(s) for s in europe.speakers][0] == "Maud Leblois (Région Nouvelle-Aquitaine)"
+    assert [s.name for s in europe.hosts] == ["Mélanie Thuillier", "Amélia Gustave"]
+    assert europe.club.slug == "club-ess-nouvelle-aquitaine"
+    assert {p.key for p in europe.co_organisers} == {"cress-naq", "terress"}
+    general_assembly = db.session.scalar(select(Event).where(Event.title == "Assemblée générale du RTES"))
+    assert general_assembly.audience == "members"
+    postponed = db.session.scalar(select(Event).where(Event.title.startswith("Séminaire national")))
+    assert postponed.postponed_from.isoformat() == "2022-11-10"
+
+
+def write(tmp_path, events, **extra):
+    path = tmp_path / "import.json"
+    path.write_text(json.dumps({"events": events, **extra}, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+NEW = {
+    "kind": "webinaire",
+    "title": "Achats responsables\r\net ESS",
+    "start": "2031-03-12",
+    "start_time": "10:00",
+    "end_time": "11:30",
+    "mode": "online",
+    "capacity": 50,
+    "waitlist": False,
+    "registration_closes": "2031-03-11T18:00",
+    "themes": ["commande publique"],
+}
+
+
+def test_import_events_command_is_idempotent_and_says_what_it_did(runner, tmp_path):
+    path = write(tmp_path, [NEW])
+    first = runner.invoke(args=["import-events", path])
+    assert first.exit_code == 0, first.output
+    assert "créé : 2031-03-12-achats-responsables-et-ess" in first.output
+    second = runner.invoke(args=["import-events", path])
+    assert "0 événement(s) créé(s), 0 mis à jour, 1 inchangé(s)" in second.output
+    event = by_slug("2031-03-12-achats-responsables-et-ess")
+    assert (event.title, event.capacity, event.waitlist) == ("Achats responsables et ESS", 50, False)
+    assert event.registration_closes_at.isoformat() == "2031-03-11T17:00:00"  # 18 h in Paris, winter
+
+
+def test_a_moved_event_is_updated_and_its_sequence_bumped(runner, tmp_path):
+    runner.invoke(args=["import-events", write(tmp_path, [{**NEW, "slug": "achats"}])])
+    before = by_slug("achats")
+    uid, sequence = before.uid, before.sequence
+    result = runner.invoke(args=["import-events", write(tmp_path, [{**NEW, "slug": "achats", "start_time": "14:00", "end_time": "16:00"}])])
+    assert "mis à jour : achats" in result.output
+    db.session.expire_all()
+    after = by_slug("achats")
+    assert (after.uid, after.sequence) == (uid, sequence + 1)
+    runner.invoke(args=["import-events", write(tmp_path, [{**NEW, "slug": "achats", "start_time": "14:00", "end_time": "16:00", "summary": "Nouveau résumé"}])])
+    db.session.expire_all()
+    assert by_slug("achats").sequence == sequence + 1  # a new summary is no schedule change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"kind": "conférence"}, "type inconnu"),
+        ({"start": "12/03/2031"}, "date invalide"),
+        ({"start_time": "25:00"}, "heure invalide"),
+        ({"end_time": "09:00"}, "fin doit suivre"),
+        ({"club": "club-inconnu"}, "club inconnu"),
+        ({"partners": ["personne"]}, "partenaire inconnu"),
+        ({"capacity": -3}, "entier positif"),
+        ({"status": "secret"}, "statut inconnu"),
+        ({"title": ""}, "« title » est obligatoire"),
+        ({"online_url": "javascript:alert(1)"}, "adresse web invalide"),
+    ],
+)
+def test_a_bad_file_is_refused_in_french_and_nothing_is_imported(runner, tmp_path, change, message):
+    good = {**NEW, "slug": "bon"}
+    result = runner.invoke(args=["import-events", write(tmp_path, [good, {**NEW, **change}])])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert by_slug("bon") is None
+
+
+def test_not_json_or_wrong_shape_is_refused(runner, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{pas du json")
+    assert runner.invoke(args=["import-events", str(path)]).exit_code == 1
+    with pytest.raises(InvalidImport, match="liste « events »"):
+        import_data({"evenements": []})
+
+
+def test_duplicate_slugs_in_one_file_are_refused(app):
+    with pytest.raises(InvalidImport, match="déjà utilisé"):
+        import_data({"events": [NEW, NEW]})
