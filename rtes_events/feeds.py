@@ -145,7 +145,7 @@ def calendar(vevents: Iterable, name: str) -> icalendar.Calendar:
     cal.method = "PUBLISH"
     cal.calendar_name = clean_text(name)  # NAME and X-WR-CALNAME
     cal.add("X-WR-TIMEZONE", TIMEZONE)
-    cal.refresh_interval = TTL
+    cal.add("REFRESH-INTERVAL", TTL, parameters={"VALUE": "DURATION"})  # RFC 7986 requires VALUE
     cal.add("X-PUBLISHED-TTL", TTL)
     for vevent in vevents:
         cal.add_component(vevent)

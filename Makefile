@@ -1,0 +1,23 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+export RTES_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: demo test lint
+
+$(VENV)/bin/pip:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+demo: $(VENV)/bin/pip
+	$(VENV)/bin/pip install -q -e .
+	$(VENV)/bin/rtes-events demo
+
+test: $(VENV)/bin/pip
+	$(VENV)/bin/pip install -q -e ".[test]"
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+lint: $(VENV)/bin/pip
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
