@@ -21,7 +21,6 @@ from .config import TIMEZONE
 from .extensions import db
 from .formatting import LOCALE
 from .models import Event, Registration
-from .models.events import KINDS
 from .models.registrations import ACTIVE
 from .plugins import hook
 from .urls import external_url
@@ -99,7 +98,12 @@ def build_vevent(event: Event, registration: Registration | None = None, earlier
             notes.append("Votre inscription est annulée.")
         elif registration.status == "waitlisted":
             status = "TENTATIVE" if status == "CONFIRMED" else status
-            notes.append(f"Vous êtes en liste d'attente (position {registration.waitlist_position}).")
+            position = registration.waitlist_position
+            notes.append(
+                f"Vous êtes en liste d'attente (position {position})."
+                if position
+                else "Vous êtes en liste d'attente."
+            )
         if registration.status in WITH_ONLINE_LINK and event.online_url:
             online_url = event.online_url
             notes.append(f"Lien de connexion : {online_url}")
@@ -146,7 +150,7 @@ def calendar(vevents: Iterable, name: str) -> icalendar.Calendar:
     cal.calendar_name = clean_text(name)  # NAME and X-WR-CALNAME
     cal.add("X-WR-TIMEZONE", TIMEZONE)
     cal.add("REFRESH-INTERVAL", TTL, parameters={"VALUE": "DURATION"})  # RFC 7986 requires VALUE
-    cal.add("X-PUBLISHED-TTL", TTL)
+    cal.add("X-PUBLISHED-TTL", icalendar.vDuration(TTL))
     for vevent in vevents:
         cal.add_component(vevent)
     cal.add_missing_timezones()

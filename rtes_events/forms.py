@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
 from .models.registrations import FUNCTIONS
@@ -40,7 +41,9 @@ class RegistrationForm(FlaskForm):
             Email(message="L'adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."),
         ],
     )
-    first_name = StringField("Prénom", filters=[_strip], validators=[_required("Prénom"), _length("Prénom", 100)])
+    first_name = StringField(
+        "Prénom", filters=[_strip], validators=[_required("Prénom"), _length("Prénom", 100)]
+    )
     last_name = StringField("Nom", filters=[_strip], validators=[_required("Nom"), _length("Nom", 100)])
     organisation = StringField(
         "Organisation",
@@ -50,7 +53,10 @@ class RegistrationForm(FlaskForm):
     )
     function = SelectField(
         "Fonction",
-        choices=[("", "Choisissez…"), *FUNCTIONS.items()],
+        choices=[
+            SelectChoice("", "Choisissez…"),
+            *(SelectChoice(key, label) for key, label in FUNCTIONS.items()),
+        ],
         validate_choice=False,
         validators=[
             InputRequired(message="Choisissez votre fonction."),
@@ -59,7 +65,11 @@ class RegistrationForm(FlaskForm):
     )
     consent = BooleanField(
         CONSENT_TEXT,
-        validators=[DataRequired(message="Votre accord sur l'utilisation de vos données est nécessaire pour vous inscrire.")],
+        validators=[
+            DataRequired(
+                message="Votre accord sur l'utilisation de vos données est nécessaire pour vous inscrire."
+            )
+        ],
     )
 
     CORE_FIELDS = ("email", "first_name", "last_name", "organisation", "function", "consent")

@@ -75,7 +75,8 @@ def clean(data: dict) -> dict:
     """The submitted values, checked and normalised; RegistrationRefused lists every problem."""
     errors, values = [], {}
     try:
-        values["email"] = validate_email(data.get("email", ""), check_deliverability=False).normalized.lower()
+        address = str(data.get("email") or "").strip()
+        values["email"] = validate_email(address, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         errors.append("L'adresse e-mail n'est pas valide.")
     for field, limit in LIMITS.items():

@@ -1,6 +1,7 @@
 """Fixtures: a migrated SQLite file per test, clients, factories, a real SMTP server."""
 
 import email
+import os
 import re
 import shutil
 import socket
@@ -15,6 +16,8 @@ from rtes_events import clock, create_app
 from rtes_events.extensions import db
 from rtes_events.models import Event
 
+from .postgres import PostgresServer, binaries
+
 BASE_CONFIG = {
     "TESTING": True,
     "RTES_BASE_URL": "http://rtes.test",
@@ -23,33 +26,76 @@ BASE_CONFIG = {
 }
 
 
-def _make_app(instance: Path, database: Path, **overrides):
+def _make_app(instance: Path, url: str, **overrides):
     instance.mkdir(parents=True, exist_ok=True)
-    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", **overrides})
+    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
 
 
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory) -> Path:
-    """A database file created once by the migrations, copied for each test."""
-    folder = tmp_path_factory.mktemp("template")
-    database = folder / "template.sqlite3"
-    app = _make_app(folder / "instance", database)
+def _migrate(instance: Path, url: str) -> None:
+    app = _make_app(instance, url)
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A database file created once by the migrations, copied for each test."""
+    folder = tmp_path_factory.mktemp("template")
+    database = folder / "template.sqlite3"
+    _migrate(folder / "instance", f"sqlite:///{database}")
     return database
 
 
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server with a migrated template database; ``new_database()`` copies it."""
+    bindir = binaries()
+    if bindir is None:
+        message = "PostgreSQL is not installed (make test installs it)"
+        if os.environ.get("RTES_TEST_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PostgresServer(bindir, free_port())
+    server.start()
+    try:
+        template = server.new_database()
+        _migrate(tmp_path_factory.mktemp("pg") / "instance", server.url(template))
+        server.template = template
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def app_factory(tmp_path, migrated_database, monkeypatch):
+def backend(request) -> str:
+    """The database of the test: SQLite, or both for modules that set ``BOTH_DATABASES``."""
+    return getattr(request, "param", "sqlite")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_DATABASES", False):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def database_url(request, backend, tmp_path) -> str:
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres")
+        return server.url(server.new_database(template=server.template))
+    database = tmp_path / "rtes.sqlite3"
+    shutil.copy(request.getfixturevalue("migrated_sqlite"), database)
+    return f"sqlite:///{database}"
+
+
+@pytest.fixture
+def app_factory(tmp_path, database_url, monkeypatch):
     """Build an application on this test's database, with config overrides."""
     instance = tmp_path / "instance"
-    database = tmp_path / "rtes.sqlite3"
-    shutil.copy(migrated_database, database)
     monkeypatch.setenv("RTES_INSTANCE_PATH", str(instance))
 
     def factory(**overrides):
-        return _make_app(instance, database, **overrides)
+        return _make_app(instance, database_url, **overrides)
 
     return factory
 

@@ -1,4 +1,4 @@
-"""Confirmed never exceeds capacity when many requests register at once (file SQLite database).
+"""Confirmed never exceeds capacity when many requests register at once (file SQLite, PostgreSQL).
 
 The count is slowed down so that requests overlap for sure; the control case turns the lock off
 and shows the race then really oversells, so the locked case cannot pass by luck.
@@ -15,6 +15,8 @@ from rtes_events.extensions import db
 from rtes_events.models import Event, Registration
 
 from .conftest import PERSON
+
+BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
 
 CAPACITY = 3
 REQUESTS = 12

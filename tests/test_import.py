@@ -11,6 +11,8 @@ from rtes_events.extensions import db
 from rtes_events.importer import InvalidImport, import_data
 from rtes_events.models import Club, Event, Partner
 
+BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
+
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))

@@ -7,6 +7,8 @@ from sqlalchemy import inspect
 
 from rtes_events.extensions import db
 
+BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
+
 
 def test_migrations_match_the_models(app):
     with db.engine.connect() as connection:

@@ -8,6 +8,8 @@ from rtes_events import clock, outbox
 from rtes_events.extensions import db
 from rtes_events.models import OutboxMessage, Registration
 
+BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
+
 
 def messages():
     return db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()

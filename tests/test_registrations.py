@@ -12,6 +12,8 @@ from rtes_events.registrations import RegistrationRefused
 
 from .conftest import PERSON
 
+BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
+
 
 def subjects():
     return [m.subject for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]

@@ -9,13 +9,13 @@ bp = Blueprint("feeds", __name__)
 
 
 @bp.get("/agenda.ics")
-def agenda():
+def agenda_ics():
     filters = EventFilter.from_args(request.args)
     return feeds.feed_response(registry.feed_events(filters), feeds.agenda_name(filters), "agenda.ics")
 
 
 @bp.get("/clubs/<slug>.ics")
-def club(slug: str):
+def club_ics(slug: str):
     club = registry.club_by_slug(slug)
     if club is None:
         abort(404)
@@ -24,7 +24,7 @@ def club(slug: str):
 
 
 @bp.get("/evenements/<slug>.ics")
-def event(slug: str):
+def event_ics(slug: str):
     event = registry.by_slug(slug)
     if event is None:
         abort(404)

@@ -67,10 +67,8 @@ def _registration(event) -> tuple[str | None, str | None]:
     while it is published and not yet started.
     """
     message = registrations.refusal(event)
-    hosted_elsewhere = (
-        event.registration_provider != "local" and event.status == "published" and event.starts_at > clock.now()
-    )
-    if message and not hosted_elsewhere:
+    partner_hosted = event.registration_provider != "local" and event.status == "published"
+    if message and not (partner_hosted and event.starts_at > clock.now()):
         return message, None
     url = hook().rtes_registration_url(event=event)
     return (message, url) if url else (message or "Les inscriptions ne sont pas ouvertes.", None)

@@ -32,7 +32,8 @@ def form(slug: str):
     form = registration_form(fields)()
     page = {"event": event, "form": form, "places_left": registrations.places_left(event)}
     if reason := registrations.refusal(event):
-        return render_template("registration/form.html", refusal=reason, **page), 409 if form.is_submitted() else 200
+        status = 409 if form.is_submitted() else 200
+        return render_template("registration/form.html", refusal=reason, **page), status
     if not form.is_submitted():
         return render_template("registration/form.html", **page)
     if not form.validate():
