@@ -14,9 +14,10 @@ demo: $(VENV)/bin/pip
 	$(VENV)/bin/rtes-events demo
 
 test: $(VENV)/bin/pip
+	scripts/system-packages
 	$(VENV)/bin/pip install -q -e ".[test]"
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	RTES_TEST_REQUIRE_POSTGRES=1 $(VENV)/bin/pytest -q
 
 lint: $(VENV)/bin/pip
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""The public client: agenda and its filters, event page, clubs, error pages, accessibility basics."""
+"""The public site: agenda and its filters, event page, clubs, error pages, accessibility basics."""
 
 import re
 from datetime import timedelta
@@ -11,6 +11,7 @@ from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.formatting import day
 from rtes_events.models import Club, EventSpeaker, Partner, Region, Speaker, Theme
+
 
 @pytest.fixture
 def demo(app):

@@ -32,7 +32,7 @@ def event_ics(slug: str):
 
 
 @bp.get("/mon-agenda/<token>.ics")
-def personal(token: str):
+def personal_ics(token: str):
     found = registrations.feed_registrations(token)
     if found is None:
         abort(404)
