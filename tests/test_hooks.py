@@ -34,7 +34,7 @@ class Recorder:
     @hookimpl
     def rtes_validate_registration(self, event, data):
         self.calls.append(("validate", data["email"]))
-        return ["Les adresses de test.invalid ne sont pas acceptées."] if data["email"].endswith("test.invalid") else []
+        return ["Les adresses de refuse.example.org ne sont pas acceptées."] if data["email"].endswith("@refuse.example.org") else []
 
     @hookimpl
     def rtes_registration_url(self, event):
@@ -109,9 +109,9 @@ def event_registrations(event):
 
 def test_hook_rtes_validate_registration(recorder, make_event, make_registration):
     event = make_event()
-    with pytest.raises(RegistrationRefused, match="test.invalid"):
-        make_registration(event, email="quelqu-un@test.invalid")
-    assert ("validate", "quelqu-un@test.invalid") in recorder.calls
+    with pytest.raises(RegistrationRefused, match="refuse.example.org"):
+        make_registration(event, email="quelqu-un@refuse.example.org")
+    assert ("validate", "quelqu-un@refuse.example.org") in recorder.calls
     assert event_registrations(event) == []
 
 

@@ -5,12 +5,14 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from flask import abort
 
 from rtes_events import clock
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.formatting import day
 from rtes_events.models import Club, EventSpeaker, Partner, Region, Speaker, Theme
+from rtes_events.views.errors import PAGES
 
 
 @pytest.fixture
@@ -226,15 +228,20 @@ def test_error_pages_are_french_and_keep_their_status(client, app, make_event):
     assert "La session a expiré ou le formulaire n&#39;est pas valide" in response.get_data(as_text=True)
 
 
-def test_server_error_page(app_factory):
+def test_every_error_page_is_french(app_factory):
     app = app_factory(PROPAGATE_EXCEPTIONS=False)
 
-    @app.get("/panne")
-    def broken():
-        raise RuntimeError("boom")
+    @app.get("/erreur/<int:code>")
+    def failing(code: int):
+        if code == 500:
+            raise RuntimeError("boom")
+        abort(code)
 
-    response = app.test_client().get("/panne")
-    assert response.status_code == 500 and "Erreur interne" in response.get_data(as_text=True)
+    client = app.test_client()
+    for code, (title, _) in PAGES.items():
+        response = client.get(f"/erreur/{code}")
+        assert response.status_code == code and response.mimetype == "text/html"
+        assert title in response.get_data(as_text=True)
 
 
 # Accessibility and security basics
