@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from . import outbox
 
@@ -43,7 +44,7 @@ def demo(host: str, port: int) -> None:
     if not os.environ.get("RTES_BASE_URL"):
         current_app.config["RTES_BASE_URL"] = f"http://{host}:{port}"
     click.echo(f"Plateforme de démonstration : http://{host}:{port}/ (e-mails dans {current_app.config['RTES_MAIL_URL']})")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.command("import-events")

@@ -53,7 +53,8 @@ def _registration(token: str):
 @bp.get("/inscription/<token>/")
 def manage(token: str):
     registration = _registration(token)
-    feed_url = external_url("feeds.personal_ics", token=registrations.calendar_token(registration.email).token)
+    feed_token = registrations.calendar_token(registration.email).token
+    feed_url = external_url("feeds.personal_ics", token=feed_token)
     return render_template(
         "registration/manage.html",
         registration=registration,
