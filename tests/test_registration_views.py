@@ -303,6 +303,21 @@ def test_events_that_take_no_registration_say_why(client, make_event, values, me
     assert stored(event) == []
 
 
+class PartnerHosted:
+    @hookimpl
+    def rtes_registration_url(self, event):
+        hosted = event.registration_provider == "idealco"
+        return "https://partenaire.example.org/inscription" if hosted else None
+
+
+def test_partner_hosted_event_points_to_the_partner(app, client, make_event):
+    app.extensions["rtes_plugins"].register(PartnerHosted(), name="partner-hosted")
+    event = make_event(registration_provider="idealco")
+    html = client.get(form_url(event)).get_data(as_text=True)
+    assert "sur le site du partenaire" in html and "https://partenaire.example.org/inscription" in html
+    assert 'name="email"' not in html
+
+
 def test_unknown_or_draft_event_is_not_found(client, make_event):
     draft = make_event(status="draft")
     assert client.get(form_url(draft)).status_code == 404

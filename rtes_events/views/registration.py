@@ -33,7 +33,9 @@ def form(slug: str):
     page = {"event": event, "form": form, "places_left": registrations.places_left(event)}
     if reason := registrations.refusal(event):
         status = 409 if form.is_submitted() else 200
-        return render_template("registration/form.html", refusal=reason, **page), status
+        hosted_elsewhere = event.registration_provider != "local"
+        elsewhere = hook().rtes_registration_url(event=event) if hosted_elsewhere else None
+        return render_template("registration/form.html", refusal=reason, elsewhere=elsewhere, **page), status
     if not form.is_submitted():
         return render_template("registration/form.html", **page)
     if not form.validate():
