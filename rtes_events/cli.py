@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
-from . import outbox
+from . import mail, outbox
 
 
 def _create_app():
@@ -43,7 +43,10 @@ def demo(host: str, port: int) -> None:
     click.echo(report.summary())
     if not os.environ.get("RTES_BASE_URL"):
         current_app.config["RTES_BASE_URL"] = f"http://{host}:{port}"
-    click.echo(f"Plateforme de démonstration : http://{host}:{port}/ (e-mails dans {current_app.config['RTES_MAIL_URL']})")
+    transport = mail.transport()
+    is_file = isinstance(transport, mail.FileTransport)
+    mails = transport.folder if is_file else current_app.config["RTES_MAIL_URL"]
+    click.echo(f"Plateforme de démonstration : http://{host}:{port}/ — e-mails : {mails}")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 

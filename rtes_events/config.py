@@ -9,7 +9,7 @@ TIMEZONE = "Europe/Paris"
 
 
 def shipped_dir(name: str) -> Path:
-    """A top-level project folder (templates, migrations): inside the installed wheel, else the source tree."""
+    """A top-level project folder (templates, migrations): in the installed wheel, else the source tree."""
     installed = PACKAGE_DIR / name
     return installed if installed.is_dir() else PACKAGE_DIR.parent / name
 
@@ -37,7 +37,8 @@ def from_environment(instance: Path) -> dict:
     production = env("RTES_ENV", "development") == "production"
     return {
         "SECRET_KEY": secret_key(instance),
-        "SQLALCHEMY_DATABASE_URI": env("RTES_DATABASE_URL") or f"sqlite:///{instance / 'rtes_events.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": env("RTES_DATABASE_URL")
+        or f"sqlite:///{instance / 'rtes_events.sqlite3'}",
         "RTES_MAIL_URL": env("RTES_MAIL_URL", "file:"),
         "RTES_MAIL_FROM": env("RTES_MAIL_FROM", "RTES <ne-pas-repondre@rtes.fr>"),
         "RTES_BASE_URL": env("RTES_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

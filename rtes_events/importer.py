@@ -69,9 +69,13 @@ def import_data(data: dict) -> ImportReport:
             try:
                 values = parse_event(item)
             except InvalidImport as exc:
-                raise InvalidImport(f"événement n° {index} ({one_line(item.get('title'))[:60]!r}) : {exc}") from exc
+                raise InvalidImport(
+                    f"événement n° {index} ({one_line(item.get('title'))[:60]!r}) : {exc}"
+                ) from exc
             if values["slug"] in seen:
-                raise InvalidImport(f"événement n° {index} : le slug {values['slug']!r} est déjà utilisé plus haut.")
+                raise InvalidImport(
+                    f"événement n° {index} : le slug {values['slug']!r} est déjà utilisé plus haut."
+                )
             seen.add(values["slug"])
             _upsert_event(values, report)
         db.session.commit()
@@ -187,15 +191,23 @@ def _schedule(item: dict) -> dict:
     start = str(item.get("start") or "")
     if re.fullmatch(r"\d{4}-\d{2}", start):
         first = _date(start + "-01")
-        return {"starts_at": clock.to_utc(first), "ends_at": clock.to_utc(first + timedelta(days=1)),
-                "all_day": True, "month_only": True}
+        return {
+            "starts_at": clock.to_utc(first),
+            "ends_at": clock.to_utc(first + timedelta(days=1)),
+            "all_day": True,
+            "month_only": True,
+        }
     day = _date(start)
     last = _date(item["end"]) if item.get("end") else day
     if last < day:
         raise InvalidImport("la date de fin précède la date de début.")
     if not item.get("start_time"):
-        return {"starts_at": clock.to_utc(day), "ends_at": clock.to_utc(last + timedelta(days=1)),
-                "all_day": True, "month_only": False}
+        return {
+            "starts_at": clock.to_utc(day),
+            "ends_at": clock.to_utc(last + timedelta(days=1)),
+            "all_day": True,
+            "month_only": False,
+        }
     begins = clock.to_utc(day, _time(item["start_time"]))
     if item.get("end_time"):
         ends = clock.to_utc(last, _time(item["end_time"]))
@@ -283,8 +295,12 @@ def parse_event(item: dict) -> dict:
         "online_url": _url(item.get("online_url")),
         "capacity": _int(item, "capacity"),
         "waitlist": bool(item.get("waitlist", True)),
-        "registration_opens_at": _local_datetime(item["registration_opens"]) if item.get("registration_opens") else None,
-        "registration_closes_at": _local_datetime(item["registration_closes"]) if item.get("registration_closes") else None,
+        "registration_opens_at": _local_datetime(item["registration_opens"])
+        if item.get("registration_opens")
+        else None,
+        "registration_closes_at": _local_datetime(item["registration_closes"])
+        if item.get("registration_closes")
+        else None,
         "status": status,
         "audience": audience,
         "audience_note": audience_note,
@@ -317,7 +333,9 @@ def _themes(names: list[str]) -> list[Theme]:
 
 
 def _speaker(name: str, organisation: str | None) -> Speaker:
-    speaker = db.session.scalar(select(Speaker).where(Speaker.name == name, Speaker.organisation == organisation))
+    speaker = db.session.scalar(
+        select(Speaker).where(Speaker.name == name, Speaker.organisation == organisation)
+    )
     if speaker is None:
         speaker = Speaker(name=name, organisation=organisation)
         db.session.add(speaker)

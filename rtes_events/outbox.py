@@ -73,7 +73,7 @@ def deliver(message_id: int) -> bool:
         if message.attempts >= MAX_ATTEMPTS:
             message.status = "failed"
         else:
-            message.next_attempt_at = clock.now() + timedelta(minutes=2 ** message.attempts)
+            message.next_attempt_at = clock.now() + timedelta(minutes=2**message.attempts)
         db.session.commit()
         return False
     message.status = "sent"

@@ -76,8 +76,10 @@ def upcoming(filters: EventFilter = EventFilter()) -> Select:
 
 def past(filters: EventFilter = EventFilter()) -> Select:
     """Events already over, latest first."""
-    return events_query(filters).where(Event.ends_at < clock.now()).order_by(
-        Event.starts_at.desc(), Event.id.desc()
+    return (
+        events_query(filters)
+        .where(Event.ends_at < clock.now())
+        .order_by(Event.starts_at.desc(), Event.id.desc())
     )
 
 

@@ -207,7 +207,11 @@ def smtp_server():
 
         async def handle_DATA(self, server, session, envelope):
             self.messages.append(
-                (envelope.mail_from, envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default))
+                (
+                    envelope.mail_from,
+                    envelope.rcpt_tos,
+                    email.message_from_bytes(envelope.content, policy=policy.default),
+                )
             )
             return "250 Message accepted for delivery"
 

@@ -33,15 +33,36 @@ class PostgresServer:
             self.as_user = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)  # noqa: S603
 
     def start(self) -> None:
         data = self.folder / "data"
-        self._run(str(self.bindir / "initdb"), "-D", str(data), "-U", "rtes", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.folder / "log"),
-                  "-w", "start")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "rtes",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+            " -c fsync=off -c max_connections=60"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "stop")
@@ -53,7 +74,9 @@ class PostgresServer:
     def execute(self, statement: str) -> None:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=rtes dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=rtes dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(statement)
 
     def new_database(self, template: str | None = None) -> str:

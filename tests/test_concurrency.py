@@ -47,7 +47,9 @@ def register_all_at_once(app, event_id: int) -> list[BaseException]:
 
 def statuses(event_id: int) -> dict[str, int]:
     rows = db.session.execute(
-        select(Registration.status, func.count()).where(Registration.event_id == event_id).group_by(Registration.status)
+        select(Registration.status, func.count())
+        .where(Registration.event_id == event_id)
+        .group_by(Registration.status)
     )
     return dict(rows.all())
 

@@ -29,17 +29,25 @@ class Recorder:
     @hookimpl
     def rtes_registration_fields(self, event):
         self.calls.append(("fields", event.slug))
-        return [("employer", StringField("Employeur", validators=[DataRequired("Indiquez votre employeur.")]))]
+        return [
+            ("employer", StringField("Employeur", validators=[DataRequired("Indiquez votre employeur.")]))
+        ]
 
     @hookimpl
     def rtes_validate_registration(self, event, data):
         self.calls.append(("validate", data["email"]))
-        return ["Les adresses de refuse.example.org ne sont pas acceptées."] if data["email"].endswith("@refuse.example.org") else []
+        return (
+            ["Les adresses de refuse.example.org ne sont pas acceptées."]
+            if data["email"].endswith("@refuse.example.org")
+            else []
+        )
 
     @hookimpl
     def rtes_registration_url(self, event):
         self.calls.append(("url", event.slug))
-        return "https://partenaire.example.org/inscription" if event.registration_provider == "partner" else None
+        return (
+            "https://partenaire.example.org/inscription" if event.registration_provider == "partner" else None
+        )
 
     @hookimpl
     def rtes_registration_created(self, registration):
@@ -60,7 +68,9 @@ class Recorder:
     @hookimpl
     def rtes_replay_links(self, event):
         self.calls.append(("replays", event.slug))
-        return [{"label": "Revoir le webinaire sur le site du partenaire", "url": "https://replay.example.org/1"}]
+        return [
+            {"label": "Revoir le webinaire sur le site du partenaire", "url": "https://replay.example.org/1"}
+        ]
 
     @hookimpl
     def rtes_ical_event(self, event, vevent, private):
@@ -118,8 +128,12 @@ def test_hook_rtes_validate_registration(recorder, make_event, make_registration
 def test_hook_rtes_registration_url(client, recorder, make_event):
     partner = make_event(registration_provider="partner")
     local = make_event()
-    assert "https://partenaire.example.org/inscription" in client.get(f"/evenements/{partner.slug}/").get_data(as_text=True)
-    assert f"/evenements/{local.slug}/inscription" in client.get(f"/evenements/{local.slug}/").get_data(as_text=True)
+    assert "https://partenaire.example.org/inscription" in client.get(
+        f"/evenements/{partner.slug}/"
+    ).get_data(as_text=True)
+    assert f"/evenements/{local.slug}/inscription" in client.get(f"/evenements/{local.slug}/").get_data(
+        as_text=True
+    )
     assert ("url", partner.slug) in recorder.calls
 
 

@@ -107,12 +107,33 @@ def test_a_moved_event_is_updated_and_its_sequence_bumped(runner, tmp_path):
     runner.invoke(args=["import-events", write(tmp_path, [{**NEW, "slug": "achats"}])])
     before = by_slug("achats")
     uid, sequence = before.uid, before.sequence
-    result = runner.invoke(args=["import-events", write(tmp_path, [{**NEW, "slug": "achats", "start_time": "14:00", "end_time": "16:00"}])])
+    result = runner.invoke(
+        args=[
+            "import-events",
+            write(tmp_path, [{**NEW, "slug": "achats", "start_time": "14:00", "end_time": "16:00"}]),
+        ]
+    )
     assert "mis à jour : achats" in result.output
     db.session.expire_all()
     after = by_slug("achats")
     assert (after.uid, after.sequence) == (uid, sequence + 1)
-    runner.invoke(args=["import-events", write(tmp_path, [{**NEW, "slug": "achats", "start_time": "14:00", "end_time": "16:00", "summary": "Nouveau résumé"}])])
+    runner.invoke(
+        args=[
+            "import-events",
+            write(
+                tmp_path,
+                [
+                    {
+                        **NEW,
+                        "slug": "achats",
+                        "start_time": "14:00",
+                        "end_time": "16:00",
+                        "summary": "Nouveau résumé",
+                    }
+                ],
+            ),
+        ]
+    )
     db.session.expire_all()
     assert by_slug("achats").sequence == sequence + 1  # a new summary is no schedule change
 

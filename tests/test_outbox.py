@@ -32,7 +32,11 @@ def test_smtp_transport_delivers_to_a_real_server(app, make_event, make_registra
     assert sender == "ne-pas-repondre@rtes.fr"
     assert recipients == ["camille.martin@example.org"]
     assert message["Subject"] == f"Inscription confirmée : {event.title}"
-    assert {part.get_content_type() for part in message.walk()} >= {"text/plain", "text/html", "text/calendar"}
+    assert {part.get_content_type() for part in message.walk()} >= {
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    }
 
 
 def test_smtp_down_keeps_registration_and_message_then_the_worker_sends_it(

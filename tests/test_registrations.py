@@ -107,7 +107,10 @@ def test_capacity_increase_promotes_through_the_same_rule(make_event, make_regis
         ({"status": "postponed"}, "reporté"),
         ({"status": "draft"}, "pas publié"),
         ({"registration_provider": "idealco"}, "site du partenaire"),
-        ({"starts_at": clock.now() - timedelta(hours=1), "ends_at": clock.now() + timedelta(hours=1)}, "déjà eu lieu"),
+        (
+            {"starts_at": clock.now() - timedelta(hours=1), "ends_at": clock.now() + timedelta(hours=1)},
+            "déjà eu lieu",
+        ),
         ({"registration_opens_at": clock.now() + timedelta(days=2)}, "ouvrent le"),
         ({"registration_closes_at": clock.now() - timedelta(minutes=1)}, "closes"),
     ],
