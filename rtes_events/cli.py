@@ -29,6 +29,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(import_events)
     app.cli.add_command(worker)
+    app.cli.add_command(purge_personal_data)
 
 
 @click.command()
@@ -78,3 +79,13 @@ def worker(once: bool, interval: float) -> None:
         if once:
             return
         time.sleep(interval)
+
+
+@click.command("purge-personal-data")
+@click.option("--days", type=click.IntRange(min=0), help="Retention period (default: RTES_RETENTION_DAYS).")
+def purge_personal_data(days: int | None) -> None:
+    """Erase registrants' personal data once events are over for longer than the retention period."""
+    from .registrations import purge_personal_data as purge
+
+    days = current_app.config["RTES_RETENTION_DAYS"] if days is None else days
+    click.echo(f"{purge(days)} inscription(s) anonymisée(s) (événements terminés depuis plus de {days} jours)")

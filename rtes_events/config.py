@@ -44,6 +44,7 @@ def from_environment(instance: Path) -> dict:
         "RTES_BASE_URL": env("RTES_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RTES_PLUGINS": env("RTES_PLUGINS", ""),
         "RTES_REGISTRATION_LOCK": True,
+        "RTES_RETENTION_DAYS": int(env("RTES_RETENTION_DAYS", "365")),
         "RATELIMIT_STORAGE_URI": env("RTES_RATELIMIT_STORAGE_URL", "memory://"),
         "RTES_REGISTRATION_RATE_LIMIT": env("RTES_REGISTRATION_RATE_LIMIT", "20 per minute"),
         "SESSION_COOKIE_SECURE": production,

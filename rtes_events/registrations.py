@@ -7,10 +7,11 @@ row), then counts, then writes. Side effects (e-mails, partner calls) go through
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, outbox
@@ -219,6 +220,28 @@ def promote(event: Event) -> list[Registration]:
     for registration in promoted:
         hook().rtes_registration_promoted(registration=registration)
     return promoted
+
+
+def purge_personal_data(retention_days: int) -> int:
+    """Erase who registered to events over for more than ``retention_days``; statuses stay, so
+    attendance counts stay. Returns how many registrations were erased."""
+    cutoff = clock.now() - timedelta(days=retention_days)
+    old = db.session.scalars(
+        select(Registration).join(Registration.event).where(Event.ends_at < cutoff, Registration.erased_at.is_(None))
+    ).all()
+    for registration in old:
+        registration.email = f"efface-{registration.id}"
+        registration.first_name = registration.last_name = registration.organisation = ""
+        registration.plugin_fields = {}
+        registration.partner_reference = None
+        registration.token = new_token()
+        registration.erased_at = clock.now()
+    db.session.flush()
+    db.session.execute(
+        delete(CalendarToken).where(~CalendarToken.email.in_(select(Registration.email).distinct()))
+    )
+    db.session.commit()
+    return len(old)
 
 
 def calendar_token(email: str) -> CalendarToken:

@@ -140,3 +140,26 @@ def test_invalid_data_is_refused_with_french_messages(make_event, make_registrat
 def test_names_are_stored_on_one_line(make_event, make_registration):
     registration = make_registration(make_event(), first_name="Ca\r\nmille", last_name="  Martin\tDurand ")
     assert (registration.first_name, registration.last_name) == ("Ca mille", "Martin Durand")
+
+
+def test_personal_data_is_purged_after_the_retention_period_while_counts_stay(
+    make_event, make_registration, runner
+):
+    old, recent = make_event(capacity=1), make_event()
+    kept = make_registration(recent, email="recent@example.org")
+    erased = [make_registration(old, email=f"p{i}@example.org") for i in range(2)]
+    token = registrations.calendar_token("p0@example.org").token
+    old.starts_at, old.ends_at = clock.now() - timedelta(days=401), clock.now() - timedelta(days=400)
+    recent.starts_at, recent.ends_at = clock.now() - timedelta(days=31), clock.now() - timedelta(days=30)
+    db.session.commit()
+
+    result = runner.invoke(args=["purge-personal-data"])
+    assert "2 inscription(s) anonymisée(s)" in result.output
+    db.session.expire_all()
+    for registration in erased:
+        assert registration.email.startswith("efface-") and registration.erased_at
+        assert (registration.first_name, registration.last_name, registration.organisation) == ("", "", "")
+    assert sorted(r.status for r in erased) == ["confirmed", "waitlisted"]
+    assert kept.email == "recent@example.org" and kept.erased_at is None
+    assert registrations.feed_registrations(token) is None
+    assert "0 inscription(s)" in runner.invoke(args=["purge-personal-data"]).output
