@@ -88,4 +88,5 @@ def purge_personal_data(days: int | None) -> None:
     from .registrations import purge_personal_data as purge
 
     days = current_app.config["RTES_RETENTION_DAYS"] if days is None else days
-    click.echo(f"{purge(days)} inscription(s) anonymisée(s) (événements terminés depuis plus de {days} jours)")
+    erased = purge(days)
+    click.echo(f"{erased} inscription(s) anonymisée(s) (événements terminés depuis plus de {days} jours)")

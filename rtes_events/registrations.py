@@ -227,7 +227,9 @@ def purge_personal_data(retention_days: int) -> int:
     attendance counts stay. Returns how many registrations were erased."""
     cutoff = clock.now() - timedelta(days=retention_days)
     old = db.session.scalars(
-        select(Registration).join(Registration.event).where(Event.ends_at < cutoff, Registration.erased_at.is_(None))
+        select(Registration)
+        .join(Registration.event)
+        .where(Event.ends_at < cutoff, Registration.erased_at.is_(None))
     ).all()
     for registration in old:
         registration.email = f"efface-{registration.id}"
