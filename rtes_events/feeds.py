@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from . import clock
 from .config import TIMEZONE
 from .extensions import db
-from .formatting import LOCALE
+from .formatting import LOCALE, one_line
 from .models import Event, Registration
 from .models.registrations import ACTIVE
 from .plugins import hook
@@ -41,9 +41,8 @@ WITH_ONLINE_LINK = ("confirmed", "attended")
 
 def clean_text(text: str | None, *, multiline: bool = False) -> str:
     """Text without control characters; line breaks are kept only when ``multiline``."""
-    lines = str(text or "").splitlines() if multiline else [str(text or "")]
-    kept = (" ".join("".join(c if c.isprintable() else " " for c in line).split()) for line in lines)
-    return "\n".join(kept).strip()
+    lines = str(text or "").splitlines() if multiline else [text]
+    return "\n".join(one_line(line) for line in lines).strip()
 
 
 def agenda_name(filters) -> str:

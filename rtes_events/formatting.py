@@ -38,6 +38,11 @@ def when(event) -> str:
     return f"du {day(start.date())}, {hour(start)} au {day(end.date())}, {hour(end)}"
 
 
+def one_line(text) -> str:
+    """Text on one line: control characters (CR, LF, tabs…) become spaces, spaces are folded."""
+    return " ".join("".join(c if c.isprintable() else " " for c in str(text or "")).split())
+
+
 def moment(value: datetime) -> str:
     """« jeudi 4 septembre 2025 à 14 h »."""
     return f"{day(value.date())} à {hour(value)}"

@@ -5,6 +5,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
+from .formatting import one_line
 from .models.registrations import FUNCTIONS
 
 CONSENT_TEXT = (
@@ -18,7 +19,7 @@ CONSENT_TEXT = (
 
 
 def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
+    return one_line(value) if isinstance(value, str) else value
 
 
 def _required(label: str) -> DataRequired:

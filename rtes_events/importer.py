@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from . import clock
 from .extensions import db
+from .formatting import one_line
 from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
 from .models.events import KINDS, MODES, STATUSES
 
@@ -45,10 +46,6 @@ class ImportReport:
             f"{len(self.created)} événement(s) créé(s), {len(self.updated)} mis à jour, "
             f"{len(self.unchanged)} inchangé(s)"
         )
-
-
-def one_line(value) -> str:
-    return " ".join(str(value or "").split())
 
 
 def import_data(data: dict) -> ImportReport:

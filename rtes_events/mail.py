@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app, render_template
 
 from . import outbox
+from .formatting import one_line
 from .urls import external_url
 
 SUBJECTS = {
@@ -20,11 +21,6 @@ SUBJECTS = {
     "cancelled": "Inscription annulée : {title}",
     "resent": "Votre inscription : {title}",
 }
-
-
-def one_line(text: str) -> str:
-    """Text safe for a header: no CR/LF or other control characters, spaces folded."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def registration_message(registration, template: str) -> EmailMessage:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import clock, outbox
 from .extensions import db
+from .formatting import one_line
 from .models import CalendarToken, Event, Registration
 from .models.registrations import FUNCTIONS, new_token
 from .plugins import hook
@@ -81,7 +82,7 @@ def clean(data: dict) -> dict:
     except EmailNotValidError:
         errors.append("L'adresse e-mail n'est pas valide.")
     for field, limit in LIMITS.items():
-        value = " ".join(str(data.get(field) or "").split())
+        value = one_line(data.get(field))
         if not value:
             errors.append(f"Le champ « {FIELD_LABELS[field]} » est obligatoire.")
         elif len(value) > limit:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from . import clock
 from .extensions import db
+from .formatting import one_line
 from .models import Club, Event, Partner, Region, Theme
 from .models.events import KINDS, fold
 
@@ -29,7 +30,7 @@ class EventFilter:
     @classmethod
     def from_args(cls, args) -> "EventFilter":
         """Filters from request arguments; unknown values of closed lists are dropped."""
-        values = {f.name: " ".join(str(args.get(f.name, "")).split())[:100] for f in fields(cls)}
+        values = {f.name: one_line(args.get(f.name))[:100] for f in fields(cls)}
         if values["type"] not in KINDS:
             values["type"] = ""
         if values["periode"] not in PERIODS:
