@@ -39,19 +39,26 @@ class Outcome:
     created: bool  # False when the e-mail was already registered: the link was sent again
 
 
-def refusal(event: Event) -> str | None:
-    """Why ``event`` takes no registration on this platform now, or None when it does."""
-    now = clock.now()
+def unavailable(event: Event) -> str | None:
+    """Why nobody can register for ``event`` now, on this platform or a partner's, or None."""
     if event.status == "draft":
         return "Cet événement n'est pas publié."
     if event.status == "cancelled":
         return "Cet événement est annulé : les inscriptions sont fermées."
     if event.status == "postponed":
         return "Cet événement est reporté : les inscriptions rouvriront avec sa nouvelle date."
+    if event.starts_at <= clock.now():
+        return "Cet événement a déjà eu lieu : les inscriptions sont closes."
+    return None
+
+
+def refusal(event: Event) -> str | None:
+    """Why ``event`` takes no registration on this platform now, or None when it does."""
+    if reason := unavailable(event):
+        return reason
     if event.registration_provider != "local":
         return "Les inscriptions à cet événement se font sur le site du partenaire."
-    if event.starts_at <= now:
-        return "Cet événement a déjà eu lieu : les inscriptions sont closes."
+    now = clock.now()
     if event.registration_opens_at and event.registration_opens_at > now:
         opens = clock.to_local(event.registration_opens_at)
         return f"Les inscriptions ouvrent le {opens:%d/%m/%Y à %H:%M}."

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, render_template, request
 
-from .. import clock, registrations, registry
+from .. import registrations, registry
 from ..extensions import db
 from ..plugins import hook
 from ..urls import external_url, webcal
@@ -61,14 +61,14 @@ def _places_left(event) -> int | None:
 
 
 def _registration(event) -> tuple[str | None, str | None]:
-    """Why registration is refused (or None), and where to register (or None).
+    """Why registration is closed (or None), and where to register (or None).
 
-    A partner-hosted event is refused on the platform but still open on the partner's site,
-    while it is published and not yet started.
+    A partner-hosted event takes no registration on the platform but is open on the partner's
+    site until it starts.
     """
-    message = registrations.refusal(event)
-    partner_hosted = event.registration_provider != "local" and event.status == "published"
-    if message and not (partner_hosted and event.starts_at > clock.now()):
+    local = event.registration_provider == "local"
+    if message := registrations.refusal(event) if local else registrations.unavailable(event):
         return message, None
-    url = hook().rtes_registration_url(event=event)
-    return (message, url) if url else (message or "Les inscriptions ne sont pas ouvertes.", None)
+    if url := hook().rtes_registration_url(event=event):
+        return None, url
+    return "Les inscriptions se font auprès du partenaire qui organise l'événement.", None
