@@ -100,14 +100,20 @@ def _require(item: dict, *names: str) -> None:
             raise InvalidImport(f"le champ « {name} » est obligatoire.")
 
 
+def _upsert(model, key: str, values: dict, report: ImportReport, created: str, updated: str) -> None:
+    """Create or update the row of ``model`` whose column ``key`` is ``values[key]``."""
+    row = db.session.scalar(select(model).where(getattr(model, key) == values[key]))
+    if row is None:
+        db.session.add(model(**values))
+        report.others.append(f"{created} : {values[key]}")
+    elif _set(row, values):
+        report.others.append(f"{updated} : {values[key]}")
+
+
 def _upsert_region(item: dict, report: ImportReport) -> None:
     _require(item, "code", "name")
-    region = db.session.get(Region, item["code"])
-    if region is None:
-        db.session.add(Region(code=item["code"], name=one_line(item["name"])))
-        report.others.append(f"région créée : {item['code']}")
-    elif _set(region, {"name": one_line(item["name"])}):
-        report.others.append(f"région mise à jour : {item['code']}")
+    values = {"code": item["code"], "name": one_line(item["name"])}
+    _upsert(Region, "code", values, report, "région créée", "région mise à jour")
 
 
 def _region(code: str | None) -> str | None:
@@ -119,17 +125,13 @@ def _region(code: str | None) -> str | None:
 def _upsert_partner(item: dict, report: ImportReport) -> None:
     _require(item, "key", "name")
     values = {
+        "key": item["key"],
         "name": one_line(item["name"]),
         "long_name": one_line(item.get("long_name")) or None,
         "role": one_line(item.get("role")) or None,
         "region_code": _region(item.get("region")),
     }
-    partner = db.session.scalar(select(Partner).where(Partner.key == item["key"]))
-    if partner is None:
-        db.session.add(Partner(key=item["key"], **values))
-        report.others.append(f"partenaire créé : {item['key']}")
-    elif _set(partner, values):
-        report.others.append(f"partenaire mis à jour : {item['key']}")
+    _upsert(Partner, "key", values, report, "partenaire créé", "partenaire mis à jour")
 
 
 def _partners(keys) -> list[Partner]:
@@ -145,18 +147,14 @@ def _partners(keys) -> list[Partner]:
 def _upsert_club(item: dict, report: ImportReport) -> None:
     _require(item, "slug", "name", "region")
     values = {
+        "slug": item["slug"],
         "name": one_line(item["name"]),
         "region_code": _region(item["region"]),
         "description": item.get("description") or item.get("notes") or None,
         "launched": _date(item["launched"]) if item.get("launched") else None,
         "co_organisers": _partners(item.get("co_organisers")),
     }
-    club = db.session.scalar(select(Club).where(Club.slug == item["slug"]))
-    if club is None:
-        db.session.add(Club(slug=item["slug"], **values))
-        report.others.append(f"club créé : {item['slug']}")
-    elif _set(club, values):
-        report.others.append(f"club mis à jour : {item['slug']}")
+    _upsert(Club, "slug", values, report, "club créé", "club mis à jour")
 
 
 def _date(text: str) -> date:

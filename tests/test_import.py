@@ -172,3 +172,22 @@ def test_not_json_or_wrong_shape_is_refused(runner, tmp_path):
 def test_duplicate_slugs_in_one_file_are_refused(app):
     with pytest.raises(InvalidImport, match="déjà utilisé"):
         import_data({"events": [NEW, NEW]})
+
+
+def test_regions_partners_and_clubs_are_created_then_updated(runner, tmp_path):
+    regions = [{"code": "BRE", "name": "Bretagne"}]
+    partners = [{"key": "cress-bre", "name": "CRESS Bretagne", "region": "BRE"}]
+    clubs = [{"slug": "club-bre", "name": "Club Bretagne", "region": "BRE", "co_organisers": ["cress-bre"]}]
+    first = runner.invoke(
+        args=["import-events", write(tmp_path, [], regions=regions, partners=partners, clubs=clubs)]
+    )
+    for line in ("région créée : BRE", "partenaire créé : cress-bre", "club créé : club-bre"):
+        assert line in first.output
+    partners[0]["name"] = "CRESS de Bretagne"
+    second = runner.invoke(
+        args=["import-events", write(tmp_path, [], regions=regions, partners=partners, clubs=clubs)]
+    )
+    assert "partenaire mis à jour : cress-bre" in second.output
+    assert "région" not in second.output and "club" not in second.output
+    club = db.session.scalar(select(Club).where(Club.slug == "club-bre"))
+    assert [p.name for p in club.co_organisers] == ["CRESS de Bretagne"]
