@@ -139,6 +139,28 @@ def _end(event: Event) -> date | datetime:
     return max(event.local_end, event.local_start)
 
 
+def paris_timezone() -> icalendar.Timezone:
+    """The VTIMEZONE of Europe/Paris as the yearly EU rules (in force since 1996).
+
+    icalendar generates one RDATE per change instead, which some clients ignore (ical.js, the
+    parser of Thunderbird, then puts summer events an hour off); yearly rules every client reads.
+    """
+    rules = [
+        (icalendar.TimezoneDaylight(), datetime(1981, 3, 29, 2), 1, 2, "CEST", 3),
+        (icalendar.TimezoneStandard(), datetime(1996, 10, 27, 3), 2, 1, "CET", 10),
+    ]
+    timezone = icalendar.Timezone()
+    timezone.add("TZID", TIMEZONE)
+    for component, start, before, after, name, month in rules:
+        component.add("DTSTART", start)
+        component.add("TZOFFSETFROM", timedelta(hours=before))
+        component.add("TZOFFSETTO", timedelta(hours=after))
+        component.add("TZNAME", name)
+        component.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": month, "BYDAY": "-1SU"})
+        timezone.add_component(component)
+    return timezone
+
+
 def calendar(vevents: Iterable, name: str) -> icalendar.Calendar:
     """A VCALENDAR of ``vevents`` named ``name``, with the VTIMEZONE of every TZID used."""
     cal = icalendar.Calendar()
@@ -150,6 +172,7 @@ def calendar(vevents: Iterable, name: str) -> icalendar.Calendar:
     cal.add("X-WR-TIMEZONE", TIMEZONE)
     cal.add("REFRESH-INTERVAL", TTL, parameters={"VALUE": "DURATION"})  # RFC 7986 requires VALUE
     cal.add("X-PUBLISHED-TTL", icalendar.vDuration(TTL))
+    cal.add_component(paris_timezone())
     for vevent in vevents:
         cal.add_component(vevent)
     cal.add_missing_timezones()

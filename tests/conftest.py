@@ -53,7 +53,7 @@ def postgres(tmp_path_factory):
     bindir = binaries()
     if bindir is None:
         message = "PostgreSQL is not installed (make test installs it)"
-        if os.environ.get("RTES_TEST_REQUIRE_POSTGRES"):
+        if os.environ.get("RTES_TEST_REQUIRE_ALL"):
             pytest.fail(message)
         pytest.skip(message)
     server = PostgresServer(bindir, free_port())
