@@ -53,5 +53,17 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(nh3.clean(markdown.markdown(text))) if text else Markup("")  # noqa: S704 (sanitised by nh3)
 
 
+def retention(days: int) -> str:
+    """How long personal data is kept: « un an », « 2 ans », « 90 jours »."""
+    years, rest = divmod(days, 365)
+    if years and not rest:
+        return "un an" if years == 1 else f"{years} ans"
+    return f"{days} jours"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(day=day, hour=hour, when=when, moment=moment, markdown=render_markdown)
+
+    @app.context_processor
+    def data_protection():
+        return {"retention": retention(app.config["RTES_RETENTION_DAYS"])}

@@ -1,17 +1,18 @@
 """WTForms / Flask-WTF forms, with French messages."""
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 
-from .formatting import one_line
+from .formatting import one_line, retention
 from .models.registrations import FUNCTIONS
 
 CONSENT_TEXT = (
     "J'accepte que le RTES utilise ces informations (e-mail, nom, organisation, fonction) pour "
     "organiser cet événement et m'écrire à son sujet ; elles sont partagées avec ses "
-    "co-organisateurs pour ce seul usage et conservées au plus tard un an après l'événement, "
+    "co-organisateurs pour ce seul usage et conservées au plus tard {retention} après l'événement, "
     "puis effacées (seul le nombre de participants est gardé). Je peux annuler mon inscription "
     "à tout moment depuis le lien reçu par e-mail, et demander l'accès à mes données ou leur "
     "effacement au RTES."
@@ -65,7 +66,7 @@ class RegistrationForm(FlaskForm):
         ],
     )
     consent = BooleanField(
-        CONSENT_TEXT,
+        "Accord sur l'utilisation des données",
         validators=[
             DataRequired(
                 message="Votre accord sur l'utilisation de vos données est nécessaire pour vous inscrire."
@@ -74,6 +75,13 @@ class RegistrationForm(FlaskForm):
     )
 
     CORE_FIELDS = ("email", "first_name", "last_name", "organisation", "function", "consent")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent.label.text = CONSENT_TEXT.format(
+            retention=retention(current_app.config["RTES_RETENTION_DAYS"])
+        )
+
     plugin_field_names: tuple[str, ...] = ()
 
     @property

@@ -387,3 +387,15 @@ def test_registration_posts_are_rate_limited(app_factory):
         assert client.get(form_url(event)).status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_retention_period_told_to_registrants_follows_the_configuration(
+    app, client, make_event, make_registration, outbox_messages
+):
+    app.config["RTES_RETENTION_DAYS"] = 730
+    event = make_event()
+    form = client.get(f"/evenements/{event.slug}/inscription").get_data(as_text=True)
+    assert "conservées au plus tard 2 ans après l'événement" in form
+    make_registration(event)
+    [message] = outbox_messages()
+    assert "au plus tard 2 ans après" in message.get_body(("plain",)).get_content()
