@@ -395,7 +395,7 @@ def test_the_retention_period_told_to_registrants_follows_the_configuration(
     app.config["RTES_RETENTION_DAYS"] = 730
     event = make_event()
     form = client.get(f"/evenements/{event.slug}/inscription").get_data(as_text=True)
-    assert "conservées au plus tard 2 ans après l'événement" in form
+    assert "conservées au plus tard 2 ans après" in form
     make_registration(event)
     [message] = outbox_messages()
     assert "au plus tard 2 ans après" in message.get_body(("plain",)).get_content()
