@@ -398,4 +398,4 @@ def test_the_retention_period_told_to_registrants_follows_the_configuration(
     assert "conservées au plus tard 2 ans après" in form
     make_registration(event)
     [message] = outbox_messages()
-    assert "au plus tard 2 ans après" in message.get_body(("plain",)).get_content()
+    assert "tard 2 ans après" in message.get_body(("plain",)).get_content()
