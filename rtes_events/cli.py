@@ -43,7 +43,8 @@ def demo(host: str, port: int) -> None:
     report = load_demo()
     click.echo(report.summary())
     if not os.environ.get("RTES_BASE_URL"):
-        current_app.config["RTES_BASE_URL"] = f"http://{host}:{port}"
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a wildcard listen address)
+        current_app.config["RTES_BASE_URL"] = f"http://{reachable}:{port}"
     transport = mail.transport()
     is_file = isinstance(transport, mail.FileTransport)
     mails = transport.folder if is_file else current_app.config["RTES_MAIL_URL"]
