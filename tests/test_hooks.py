@@ -1,4 +1,7 @@
-"""The plugin contract: every hook is documented, called where DESIGN.md says, and loadable by entry point."""
+"""The plugin contract: every hook is documented, called where DESIGN.md says, and loadable by entry point.
+
+``test_hook_rtes_ical_event`` is in test_feeds.py, beside the feeds it changes.
+"""
 
 import inspect
 import re
@@ -71,11 +74,6 @@ class Recorder:
         return [
             {"label": "Revoir le webinaire sur le site du partenaire", "url": "https://replay.example.org/1"}
         ]
-
-    @hookimpl
-    def rtes_ical_event(self, event, vevent, private):
-        self.calls.append(("ical", event.slug, private))
-        vevent.add("X-RTES-TEST", "oui")
 
 
 @pytest.fixture
@@ -173,15 +171,6 @@ def test_hook_rtes_replay_links(client, recorder, make_event):
     page = client.get(f"/evenements/{event.slug}/").get_data(as_text=True)
     assert "https://replay.example.org/1" in page
     assert ("replays", event.slug) in recorder.calls
-
-
-def test_hook_rtes_ical_event(client, recorder, make_event, make_registration):
-    event = make_event()
-    feed = client.get(f"/evenements/{event.slug}.ics").get_data(as_text=True)
-    assert "X-RTES-TEST:oui" in feed
-    assert ("ical", event.slug, False) in recorder.calls
-    make_registration(event)
-    assert ("ical", event.slug, True) in recorder.calls  # the e-mail attachment is private
 
 
 def test_a_misspelt_hook_implementation_fails_at_start_up():
