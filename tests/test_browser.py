@@ -1,0 +1,117 @@
+"""End to end in a real browser (Debian's Chromium driven by Playwright) against a live server.
+
+A participant finds an example session in the agenda, registers through the form, receives the
+e-mail with its calendar file, opens the management link and cancels; the next registrant of a
+full session lands on the waiting list.
+"""
+
+import os
+import re
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from rtes_events import registrations, registry
+from rtes_events.demo.loader import load_demo
+from rtes_events.extensions import db
+
+from .conftest import PERSON, free_port
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CLUB_SESSION = "Exemple — Club Île-de-France : tiers-lieux et ESS"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    executable = shutil.which("chromium")
+    if executable is None:
+        message = "Debian's chromium is needed (make test installs it)"
+        if os.environ.get("RTES_TEST_REQUIRE_ALL"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(app_factory):
+    """The demo served over HTTP on a free local port, as ``rtes-events demo`` does."""
+    port = free_port()
+    app = app_factory(RTES_BASE_URL=f"http://127.0.0.1:{port}")
+    with app.app_context():
+        load_demo()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.url = f"http://127.0.0.1:{port}"
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    yield context.new_page()
+    context.close()
+
+
+def fill_registration(page, email: str) -> None:
+    page.get_by_role("textbox", name="Adresse e-mail").fill(email)
+    page.get_by_role("textbox", name="Prénom").fill("Léa")
+    page.get_by_role("textbox", name=re.compile(r"^Nom\b")).fill("Dupont")
+    page.get_by_role("textbox", name="Organisation").fill("Ville de Paris")
+    page.get_by_role("combobox", name="Fonction").select_option(label="Élu·e")
+    page.get_by_role("checkbox", name=re.compile("J.accepte que le RTES")).check()
+    page.get_by_role("button", name="M'inscrire").click()
+
+
+def test_register_from_the_agenda_get_the_email_then_cancel(live, page, outbox_messages):
+    page.goto(live.url + "/")
+    page.get_by_role("link", name=CLUB_SESSION).click()
+    assert page.get_by_role("heading", level=1).inner_text() == CLUB_SESSION
+    page.get_by_role("link", name=re.compile("S'inscrire")).click()
+    fill_registration(page, "lea.dupont@example.org")
+    assert page.get_by_role("heading", level=1).inner_text() == "Inscription confirmée"
+
+    [message] = outbox_messages()
+    assert message["To"] == "lea.dupont@example.org"
+    [attachment] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    assert "SUMMARY:Exemple — Club Île-de-France" in attachment.get_content()
+    manage_url = re.search(r"http://\S+/inscription/\S+/", message.get_body(("plain",)).get_content())[0]
+
+    page.goto(manage_url)
+    assert "Confirmée" in page.get_by_role("main").inner_text()
+    page.get_by_role("button", name="Confirmer l'annulation de mon inscription").click()
+    assert "Votre inscription est annulée." in page.get_by_role("main").inner_text()
+    assert len(outbox_messages()) == 2
+
+
+def test_a_full_session_puts_the_next_registrant_on_the_waiting_list(live, page):
+    with live.app_context():
+        event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
+        for n in range(event.capacity):
+            registrations.register(event, {**PERSON, "email": f"p{n}@example.org"})
+    page.goto(live.url + "/evenements/exemple-club-ile-de-france-tiers-lieux/")
+    assert "Complet" in page.get_by_role("main").inner_text()
+    page.get_by_role("link", name=re.compile("S'inscrire")).click()
+    fill_registration(page, "suivante@example.org")
+    assert page.get_by_role("heading", level=1).inner_text() == "Vous êtes en liste d'attente"
+    assert "position 1 sur la liste d'attente" in page.get_by_role("status").inner_text()
