@@ -25,7 +25,7 @@ SUBJECTS = {
 
 def registration_message(registration, template: str) -> EmailMessage:
     """The e-mail ``template`` (a key of SUBJECTS) for ``registration``, with the event attached."""
-    from .feeds import registration_ics
+    from .feeds import registration_ics  # here: feeds → plugins → builtin → mail
 
     event = registration.event
     context = {
