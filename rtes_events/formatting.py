@@ -8,6 +8,8 @@ from babel.dates import format_date
 from flask import Flask
 from markupsafe import Markup
 
+from . import clock
+
 LOCALE = "fr_FR"
 
 
@@ -62,7 +64,9 @@ def retention(days: int) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(day=day, hour=hour, when=when, moment=moment, markdown=render_markdown)
+    app.jinja_env.filters.update(
+        day=day, hour=hour, when=when, moment=moment, markdown=render_markdown, local=clock.to_local
+    )
 
     @app.context_processor
     def data_protection():

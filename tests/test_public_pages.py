@@ -1,7 +1,7 @@
 """The public site: agenda and its filters, event page, clubs, error pages, accessibility basics."""
 
 import re
-from datetime import timedelta
+from datetime import date, time, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -284,3 +284,14 @@ def test_pages_are_accessible_and_safe(client, full_event, demo):
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_event_page_shows_the_registration_deadline(client, make_event):
+    starts = clock.to_utc(date(2031, 3, 12), time(14))
+    event = make_event(
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        registration_closes_at=clock.to_utc(date(2031, 3, 11), time(18)),
+    )
+    page = client.get(f"/evenements/{event.slug}/").get_data(as_text=True)
+    assert "jusqu'au mardi 11 mars 2031 à 18 h" in page
