@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from . import clock, outbox
 from .extensions import db
 from .formatting import one_line
-from .models import CalendarToken, Event, Registration
+from .models import CalendarToken, Event, OutboxMessage, Registration
 from .models.registrations import FUNCTIONS, new_token
 from .plugins import hook
 
@@ -231,8 +231,8 @@ def promote(event: Event) -> list[Registration]:
 
 
 def purge_personal_data(retention_days: int) -> int:
-    """Erase who registered to events over for more than ``retention_days``; statuses stay, so
-    attendance counts stay. Returns how many registrations were erased."""
+    """Erase who registered to events over for more than ``retention_days``, and the e-mails sent
+    before then; statuses stay, so attendance counts stay. Returns how many registrations were erased."""
     cutoff = clock.now() - timedelta(days=retention_days)
     old = db.session.scalars(
         select(Registration)
@@ -240,18 +240,42 @@ def purge_personal_data(retention_days: int) -> int:
         .where(Event.ends_at < cutoff, Registration.erased_at.is_(None))
     ).all()
     for registration in old:
-        registration.email = f"efface-{registration.id}"
-        registration.first_name = registration.last_name = registration.organisation = ""
-        registration.plugin_fields = {}
-        registration.partner_reference = None
-        registration.token = new_token()
-        registration.erased_at = clock.now()
+        _anonymise(registration)
+    db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.status != "pending", OutboxMessage.created_at < cutoff)
+    )
+    _forget_unused_calendar_tokens()
+    db.session.commit()
+    return len(old)
+
+
+def erase(registration: Registration) -> None:
+    """At the registrant's request: cancel (while the event is ahead) and erase their data now."""
+    if registration.is_active and not registration.event.is_past:
+        cancel(registration)
+    email = registration.email
+    _anonymise(registration)
+    db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.recipient == email, OutboxMessage.status != "pending")
+    )
+    _forget_unused_calendar_tokens()
+    db.session.commit()
+
+
+def _anonymise(registration: Registration) -> None:
+    registration.email = f"efface-{registration.id}"
+    registration.first_name = registration.last_name = registration.organisation = ""
+    registration.plugin_fields = {}
+    registration.partner_reference = None
+    registration.token = new_token()
+    registration.erased_at = clock.now()
+
+
+def _forget_unused_calendar_tokens() -> None:
     db.session.flush()
     db.session.execute(
         delete(CalendarToken).where(~CalendarToken.email.in_(select(Registration.email).distinct()))
     )
-    db.session.commit()
-    return len(old)
 
 
 def calendar_token(email: str) -> CalendarToken:

@@ -13,7 +13,7 @@ from wtforms.validators import AnyOf
 from rtes_events import clock
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
-from rtes_events.models import Registration
+from rtes_events.models import OutboxMessage, Registration
 
 from .conftest import PERSON, csrf_token
 
@@ -399,3 +399,31 @@ def test_the_retention_period_told_to_registrants_follows_the_configuration(
     make_registration(event)
     [message] = outbox_messages()
     assert "tard 2 ans après" in message.get_body(("plain",)).get_content()
+
+
+def test_a_registrant_erases_their_data_and_the_next_in_line_is_promoted(
+    client, make_event, make_registration, outbox_messages
+):
+    event = make_event(capacity=1)
+    registration = make_registration(event, email="moi@example.org")
+    waiting = make_registration(event, email="suivant@example.org")
+    url = f"/inscription/{registration.token}/"
+    response = client.post(url + "effacer", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 200
+    assert "Vos données sont effacées" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (registration.status, registration.first_name, registration.email) == (
+        "cancelled",
+        "",
+        f"efface-{registration.id}",
+    )
+    assert waiting.status == "confirmed"
+    assert client.get(url).status_code == 404
+    sent_to = [m.recipient for m in db.session.scalars(select(OutboxMessage))]
+    assert "moi@example.org" not in sent_to and "suivant@example.org" in sent_to
+    assert (
+        client.post(
+            url + "effacer", data={"csrf_token": csrf_token(client, f"/inscription/{waiting.token}/")}
+        ).status_code
+        == 404
+    )

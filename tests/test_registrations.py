@@ -151,6 +151,8 @@ def test_personal_data_is_purged_after_the_retention_period_while_counts_stay(
     token = registrations.calendar_token("p0@example.org").token
     old.starts_at, old.ends_at = clock.now() - timedelta(days=401), clock.now() - timedelta(days=400)
     recent.starts_at, recent.ends_at = clock.now() - timedelta(days=31), clock.now() - timedelta(days=30)
+    old_mail, *others = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    old_mail.created_at = clock.now() - timedelta(days=400)
     db.session.commit()
 
     result = runner.invoke(args=["purge-personal-data"])
@@ -163,3 +165,5 @@ def test_personal_data_is_purged_after_the_retention_period_while_counts_stay(
     assert kept.email == "recent@example.org" and kept.erased_at is None
     assert registrations.feed_registrations(token) is None
     assert "0 inscription(s)" in runner.invoke(args=["purge-personal-data"]).output
+    remaining = db.session.scalars(select(OutboxMessage.id)).all()
+    assert old_mail.id not in remaining and len(remaining) == len(others)

@@ -79,6 +79,12 @@ def cancel(token: str):
     return redirect(url_for(".manage", token=token), 303)
 
 
+@bp.post("/inscription/<token>/effacer")
+def erase(token: str):
+    registrations.erase(_registration(token))
+    return render_template("registration/erased.html")
+
+
 @bp.post("/inscription/<token>/agenda/renouveler")
 def renew_feed(token: str):
     registration = _registration(token)
