@@ -1,6 +1,6 @@
 """Time in one place: UTC in the database (naive, portable), Europe/Paris for people."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from .config import TIMEZONE
@@ -31,6 +31,3 @@ def aware_utc(moment: datetime) -> datetime:
 
 def local_today() -> date:
     return to_local(now()).date()
-
-
-ONE_DAY = timedelta(days=1)

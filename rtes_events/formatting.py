@@ -65,7 +65,7 @@ def retention(days: int) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        day=day, hour=hour, when=when, moment=moment, markdown=render_markdown, local=clock.to_local
+        day=day, when=when, moment=moment, markdown=render_markdown, local=clock.to_local
     )
 
     @app.context_processor

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import clock, outbox
 from .extensions import db
-from .formatting import one_line
+from .formatting import moment, one_line
 from .models import CalendarToken, Event, OutboxMessage, Registration
 from .models.registrations import FUNCTIONS, new_token
 from .plugins import hook
@@ -60,8 +60,7 @@ def refusal(event: Event) -> str | None:
         return "Les inscriptions à cet événement se font sur le site du partenaire."
     now = clock.now()
     if event.registration_opens_at and event.registration_opens_at > now:
-        opens = clock.to_local(event.registration_opens_at)
-        return f"Les inscriptions ouvrent le {opens:%d/%m/%Y à %H:%M}."
+        return f"Les inscriptions ouvrent le {moment(clock.to_local(event.registration_opens_at))}."
     if event.registration_closes_at and event.registration_closes_at <= now:
         return "Les inscriptions sont closes."
     return None

@@ -25,8 +25,6 @@ from ..extensions import db
 KINDS = {"webinaire": "Webinaire", "rencontre": "Rencontre", "club": "Club"}
 MODES = {"online": "En ligne", "onsite": "Sur place", "hybrid": "Hybride (sur place et en ligne)"}
 STATUSES = {"draft": "Brouillon", "published": "Publié", "cancelled": "Annulé", "postponed": "Reporté"}
-AUDIENCES = {"all": "Ouvert à tous", "members": "Réservé aux collectivités adhérentes"}
-SPEAKER_ROLES = {"speaker": "Intervenant·es", "host": "Animation"}
 
 event_themes = Table(
     "event_themes",
