@@ -427,3 +427,11 @@ def test_a_registrant_erases_their_data_and_the_next_in_line_is_promoted(
         ).status_code
         == 404
     )
+
+
+def test_an_oversized_post_is_refused_before_reading_it(client, make_event):
+    event = make_event()
+    response = client.post(f"/evenements/{event.slug}/inscription", data={"first_name": "x" * 2_000_000})
+    assert response.status_code == 413
+    assert "dépassent la taille autorisée" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Registration)).all() == []
