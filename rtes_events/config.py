@@ -25,9 +25,12 @@ def secret_key(instance: Path) -> str:
     if key := os.environ.get("RTES_SECRET_KEY"):
         return key
     path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:  # created once, atomically: workers starting together all read the same key
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
