@@ -25,12 +25,16 @@ def secret_key(instance: Path) -> str:
     if key := os.environ.get("RTES_SECRET_KEY"):
         return key
     path = instance / "secret_key"
-    try:  # created once, atomically: workers starting together all read the same key
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secrets.token_hex(32))
+    if not path.exists():  # written aside then linked: workers starting together keep one whole key
+        draft = path.with_name(f".secret_key.{secrets.token_hex(8)}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
