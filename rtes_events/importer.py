@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from slugify import slugify
 from sqlalchemy import select
 
-from . import clock
+from . import clock, registrations
 from .extensions import db
 from .formatting import one_line
 from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
@@ -33,6 +33,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     others: list[str] = field(default_factory=list)
+    edited: list[tuple[str, int, bool]] = field(default_factory=list)  # (slug, id, rescheduled)
 
     def lines(self) -> list[str]:
         return (
@@ -79,6 +80,10 @@ def import_data(data: dict) -> ImportReport:
     except BaseException:
         db.session.rollback()
         raise
+    for slug, event_id, rescheduled in report.edited:
+        promoted = registrations.event_updated(event_id, rescheduled)
+        if promoted:
+            report.others.append(f"liste d'attente : {len(promoted)} inscription(s) confirmée(s) pour {slug}")
     return report
 
 
@@ -345,6 +350,7 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
     if created:
         event = Event(uid=f"{uuid.uuid5(uuid.NAMESPACE_URL, 'rtes-events:' + parsed['slug'])}@rtes.fr")
         db.session.add(event)
+    sequence = event.sequence
     changed = _set(event, values)
     changed |= _set(event, {"partners": relations["partners"], "themes": _themes(relations["themes"])})
     people = [(name, org, role) for (name, org), role in relations["people"]]
@@ -360,5 +366,6 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
         report.created.append(parsed["slug"])
     elif changed:
         report.updated.append(parsed["slug"])
+        report.edited.append((parsed["slug"], event.id, event.sequence != sequence))
     else:
         report.unchanged.append(parsed["slug"])

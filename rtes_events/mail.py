@@ -20,7 +20,9 @@ SUBJECTS = {
     "promoted": "Une place s'est libérée, votre inscription est confirmée : {title}",
     "cancelled": "Inscription annulée : {title}",
     "resent": "Votre inscription : {title}",
+    "changed": "{change} : {title}",
 }
+CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
 
 
 def registration_message(registration, template: str) -> EmailMessage:
@@ -35,7 +37,8 @@ def registration_message(registration, template: str) -> EmailMessage:
         "manage_url": external_url("registration.manage", token=registration.token),
     }
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = one_line(SUBJECTS[template].format(title=event.title))
+    change = CHANGES.get(event.status, "Changement de date, d'horaire ou de lieu")
+    msg["Subject"] = one_line(SUBJECTS[template].format(title=event.title, change=change))
     msg["From"] = current_app.config["RTES_MAIL_FROM"]
     msg["To"] = registration.email
     msg["Date"] = formatdate(localtime=False)

@@ -184,6 +184,23 @@ def _last_position(event_id: int) -> int:
     )
 
 
+def event_updated(event_id: int, rescheduled: bool) -> list[Registration]:
+    """After an event was edited and committed: hand freed places on (its capacity may have
+    grown) and, when its time, place or status changed, tell its registrants. Returns the promoted."""
+    with locked_event(event_id) as event:
+        promoted = promote(event) if event.status == "published" and not event.is_past else []
+        if rescheduled:
+            active = db.session.scalars(
+                select(Registration)
+                .where(
+                    Registration.event_id == event_id, Registration.status.in_(("confirmed", "waitlisted"))
+                )
+                .order_by(Registration.id)
+            ).all()
+            hook().rtes_event_changed(event=event, registrations=active)
+    return promoted
+
+
 def by_token(token: str) -> Registration | None:
     return db.session.scalar(select(Registration).where(Registration.token == token))
 

@@ -13,6 +13,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from rtes_events import hookspecs, registrations
+from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
 from rtes_events.plugins import create_plugin_manager
 from rtes_events.registrations import RegistrationRefused
@@ -67,6 +68,10 @@ class Recorder:
     @hookimpl
     def rtes_registration_cancelled(self, registration):
         self.calls.append(("cancelled", registration.email))
+
+    @hookimpl
+    def rtes_event_changed(self, event, registrations):
+        self.calls.append(("changed", event.slug, [r.email for r in registrations]))
 
     @hookimpl
     def rtes_replay_links(self, event):
@@ -164,6 +169,17 @@ def test_hook_rtes_registration_cancelled(recorder, make_event, make_registratio
     registration = make_registration(make_event())
     registrations.cancel(registration)
     assert ("cancelled", PERSON["email"]) in recorder.calls
+
+
+def test_hook_rtes_event_changed(recorder, make_event, make_registration):
+    event = make_event(capacity=1)
+    for email in ("a@example.org", "b@example.org", "c@example.org"):
+        make_registration(event, email=email)
+    registrations.cancel(make_registration(event, email="c@example.org"))
+    event.city = "Nantes"
+    db.session.commit()
+    registrations.event_updated(event.id, rescheduled=True)
+    assert ("changed", event.slug, ["a@example.org", "b@example.org"]) in recorder.calls
 
 
 def test_hook_rtes_replay_links(client, recorder, make_event):

@@ -3,6 +3,7 @@
 import json
 from datetime import time
 
+import icalendar
 import pytest
 from sqlalchemy import func, select
 
@@ -191,3 +192,60 @@ def test_regions_partners_and_clubs_are_created_then_updated(runner, tmp_path):
     assert "région" not in second.output and "club" not in second.output
     club = db.session.scalar(select(Club).where(Club.slug == "club-bre"))
     assert [p.name for p in club.co_organisers] == ["CRESS de Bretagne"]
+
+
+def attachment(message) -> icalendar.Event:
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+
+
+WAITLISTED = {**NEW, "slug": "achats", "capacity": 1, "waitlist": True}
+
+
+@pytest.fixture
+def registered(runner, tmp_path, make_registration):
+    """An imported event with one confirmed and one waitlisted registrant; their e-mails so far."""
+    runner.invoke(args=["import-events", write(tmp_path, [WAITLISTED])])
+    event = by_slug("achats")
+    make_registration(event, email="a@example.org")
+    make_registration(event, email="b@example.org")
+    return event
+
+
+def test_registrants_are_told_when_an_import_moves_the_event(runner, tmp_path, registered, outbox_messages):
+    sequence = registered.sequence
+    moved = {**WAITLISTED, "start_time": "14:00", "end_time": "15:30"}
+    runner.invoke(args=["import-events", write(tmp_path, [moved])])
+    changes = outbox_messages()[2:]
+    assert [m["To"] for m in changes] == ["a@example.org", "b@example.org"]
+    assert changes[0]["Subject"] == "Changement de date, d'horaire ou de lieu : Achats responsables et ESS"
+    vevent = attachment(changes[0])
+    assert (vevent["SEQUENCE"], vevent.decoded("DTSTART").hour) == (sequence + 1 + 1, 14)  # +1: confirmed
+    assert "14 h – 15 h 30" in changes[0].get_body(("plain",)).get_content()
+
+
+def test_registrants_are_told_when_an_import_cancels_the_event(runner, tmp_path, registered, outbox_messages):
+    cancelled = {**WAITLISTED, "status": "cancelled"}
+    runner.invoke(args=["import-events", write(tmp_path, [cancelled])])
+    changes = outbox_messages()[2:]
+    assert [m["Subject"] for m in changes] == ["Événement annulé : Achats responsables et ESS"] * 2
+    assert attachment(changes[0])["STATUS"] == "CANCELLED"
+
+
+def test_a_capacity_raised_by_import_confirms_the_waiting_list(runner, tmp_path, registered, outbox_messages):
+    bigger = {**WAITLISTED, "capacity": 2}
+    result = runner.invoke(args=["import-events", write(tmp_path, [bigger])])
+    assert "liste d'attente : 1 inscription(s) confirmée(s) pour achats" in result.output
+    [promoted] = outbox_messages()[2:]
+    assert promoted["To"] == "b@example.org"
+    assert promoted["Subject"].startswith("Une place s'est libérée")
+
+
+def test_a_new_summary_tells_nobody(runner, tmp_path, registered, outbox_messages):
+    runner.invoke(
+        args=[
+            "import-events",
+            write(tmp_path, [{**WAITLISTED, "summary": "Nouveau"}]),
+        ]
+    )
+    assert len(outbox_messages()) == 2

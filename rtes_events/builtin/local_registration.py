@@ -31,3 +31,9 @@ def rtes_registration_promoted(registration):
 @hookimpl(trylast=True)
 def rtes_registration_cancelled(registration):
     queue_registration_email(registration, "cancelled")
+
+
+@hookimpl(trylast=True)
+def rtes_event_changed(event, registrations):
+    for registration in registrations:
+        queue_registration_email(registration, "changed")
