@@ -151,6 +151,8 @@ def register(event: Event, data: dict) -> Outcome:
 
 
 def _register_locked(event: Event, values: dict) -> Outcome:
+    if reason := refusal(event):  # again, under the lock: the event may have changed meanwhile
+        raise RegistrationRefused(reason)
     existing = db.session.scalar(
         select(Registration).where(
             Registration.event_id == event.id,

@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rtes_events import clock, registrations
 from rtes_events.extensions import db
-from rtes_events.models import OutboxMessage, Registration
+from rtes_events.hookspecs import hookimpl
+from rtes_events.models import Event, OutboxMessage, Registration
 from rtes_events.registrations import RegistrationRefused
 
 from .conftest import PERSON
@@ -168,3 +169,19 @@ def test_personal_data_is_purged_after_the_retention_period_while_counts_stay(
     assert "0 inscription(s)" in runner.invoke(args=["purge-personal-data"]).output
     remaining = db.session.scalars(select(OutboxMessage.id)).all()
     assert old_id not in remaining and len(remaining) == others
+
+
+def test_an_event_cancelled_meanwhile_refuses_under_the_lock(app, make_event):
+    event = make_event()
+
+    class OrganiserCancelsMeanwhile:
+        @hookimpl
+        def rtes_validate_registration(self, event, data):
+            with db.engine.begin() as connection:  # another connection, between the checks and the lock
+                connection.execute(update(Event).where(Event.id == event.id).values(status="cancelled"))
+            return []
+
+    app.extensions["rtes_plugins"].register(OrganiserCancelsMeanwhile())
+    with pytest.raises(RegistrationRefused, match="annulé"):
+        registrations.register(event, PERSON)
+    assert db.session.scalars(select(Registration)).all() == []
