@@ -16,7 +16,7 @@ demo: $(VENV)/bin/pip
 test: $(VENV)/bin/pip
 	scripts/system-packages
 	$(VENV)/bin/pip install -q -e ".[test]"
-	npm ci --prefix tests/calendar_client --silent --no-audit --no-fund
+	npm ci --prefix tests/node_tools --silent --no-audit --no-fund
 	$(VENV)/bin/ruff check .
 	RTES_TEST_REQUIRE_ALL=1 $(VENV)/bin/pytest -q
 

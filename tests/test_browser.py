@@ -2,13 +2,14 @@
 
 A participant finds an example session in the agenda, registers through the form, receives the
 e-mail with its calendar file, opens the management link and cancels; the next registrant of a
-full session lands on the waiting list.
+full session lands on the waiting list. Every page passes axe-core's WCAG 2.1 AA rules.
 """
 
 import os
 import re
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -29,6 +30,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 CLUB_SESSION = "Exemple — Club Île-de-France : tiers-lieux et ESS"
+AXE = Path(__file__).parent / "node_tools" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RULES = "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}"
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +118,51 @@ def test_a_full_session_puts_the_next_registrant_on_the_waiting_list(live, page)
     fill_registration(page, "suivante@example.org")
     assert page.get_by_role("heading", level=1).inner_text() == "Vous êtes en liste d'attente"
     assert "position 1 sur la liste d'attente" in page.get_by_role("status").inner_text()
+
+
+def violations(page) -> list[str]:
+    """axe-core's verdict on the page: one line per broken rule, with the elements concerned."""
+    page.add_script_tag(path=AXE)
+    return page.evaluate(
+        f"async () => (await axe.run(document, {AXE_RULES})).violations"
+        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
+    )
+
+
+@pytest.fixture
+def audited_page(chromium):
+    """A page whose CSP lets the test inject axe-core (the site itself allows no inline script)."""
+    if not AXE.is_file():
+        pytest.fail("axe-core is missing: make test installs it with npm ci")
+    context = chromium.new_context(locale="fr-FR", bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_every_page_passes_the_accessibility_rules(live, audited_page):
+    page = audited_page
+    with live.app_context():
+        event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
+        token = registrations.register(event, {**PERSON}).registration.token
+    paths = [
+        "/",
+        "/evenements/?periode=passes",
+        "/evenements/?type=club&region=IDF",
+        f"/evenements/{event.slug}/",
+        "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
+        f"/evenements/{event.slug}/inscription",
+        f"/inscription/{token}/",
+        "/clubs/",
+        "/clubs/club-ess-ile-de-france/",
+        "/page-inconnue",
+    ]
+    found = {}
+    for path in paths:
+        page.goto(live.url + path)
+        found[path] = violations(page)
+    page.goto(live.url + f"/evenements/{event.slug}/inscription")
+    page.evaluate("document.querySelector('main form').noValidate = true")  # let the server judge
+    page.get_by_role("button", name="M'inscrire").click()
+    assert "n'a pas pu être enregistrée" in page.get_by_role("alert").inner_text()
+    found["form with errors"] = violations(page)
+    assert {path: rules for path, rules in found.items() if rules} == {}

@@ -20,7 +20,7 @@ from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.models import Event
 
-CLIENT = Path(__file__).parent / "calendar_client"
+CLIENT = Path(__file__).parent / "node_tools"
 
 
 @pytest.fixture(scope="module")
