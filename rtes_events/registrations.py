@@ -66,6 +66,20 @@ def refusal(event: Event) -> str | None:
     return None
 
 
+def where_to_register(event: Event) -> tuple[str | None, str | None]:
+    """Why registration is closed (or None), and where to register (or None).
+
+    A partner-hosted event takes no registration on this platform but is open on the partner's
+    site (``rtes_registration_url``) until it starts.
+    """
+    local = event.registration_provider == "local"
+    if message := refusal(event) if local else unavailable(event):
+        return message, None
+    if url := hook().rtes_registration_url(event=event):
+        return None, url
+    return "Les inscriptions se font auprès du partenaire qui organise l'événement.", None
+
+
 def confirmed_count(event_id: int) -> int:
     return db.session.scalar(
         select(func.count()).where(Registration.event_id == event_id, Registration.status.in_(COUNTED))

@@ -42,7 +42,7 @@ def event(slug: str):
     event = registry.by_slug(slug)
     if event is None:
         abort(404)
-    message, url = _registration(event)
+    message, url = registrations.where_to_register(event)
     return render_template(
         "public/event.html",
         event=event,
@@ -58,17 +58,3 @@ def _places_left(event) -> int | None:
     if event.status != "published" or event.is_past or event.registration_provider != "local":
         return None
     return registrations.places_left(event)
-
-
-def _registration(event) -> tuple[str | None, str | None]:
-    """Why registration is closed (or None), and where to register (or None).
-
-    A partner-hosted event takes no registration on the platform but is open on the partner's
-    site until it starts.
-    """
-    local = event.registration_provider == "local"
-    if message := registrations.refusal(event) if local else registrations.unavailable(event):
-        return message, None
-    if url := hook().rtes_registration_url(event=event):
-        return None, url
-    return "Les inscriptions se font auprès du partenaire qui organise l'événement.", None

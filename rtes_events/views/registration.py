@@ -33,8 +33,7 @@ def form(slug: str):
     page = {"event": event, "form": form, "places_left": registrations.places_left(event)}
     if reason := registrations.refusal(event):
         status = 409 if form.is_submitted() else 200
-        hosted_elsewhere = event.registration_provider != "local"
-        elsewhere = hook().rtes_registration_url(event=event) if hosted_elsewhere else None
+        _, elsewhere = registrations.where_to_register(event)  # a partner's page, while open there
         return render_template("registration/form.html", refusal=reason, elsewhere=elsewhere, **page), status
     if not form.is_submitted():
         return render_template("registration/form.html", **page)
