@@ -1,16 +1,19 @@
-"""Confirmed never exceeds capacity when many requests register at once (file SQLite, PostgreSQL).
+"""Confirmed never exceeds capacity when many requests register at once (file SQLite, PostgreSQL),
+from threads of one process and from several processes, as gunicorn workers do.
 
 The count is slowed down so that requests overlap for sure; the control case turns the lock off
 and shows the race then really oversells, so the locked case cannot pass by luck.
 """
 
+import multiprocessing
+import os
 import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import registrations
+from rtes_events import create_app, registrations
 from rtes_events.extensions import db
 from rtes_events.models import Event, Registration
 
@@ -54,17 +57,20 @@ def statuses(event_id: int) -> dict[str, int]:
     return dict(rows.all())
 
 
-@pytest.fixture
-def slow_count(monkeypatch):
-    """Widen the window between counting and inserting."""
-    count = registrations.confirmed_count
+def slowed(count):
+    """``count`` followed by a pause: widens the window between counting and inserting."""
 
     def slow(event_id: int) -> int:
         result = count(event_id)
         time.sleep(0.05)
         return result
 
-    monkeypatch.setattr(registrations, "confirmed_count", slow)
+    return slow
+
+
+@pytest.fixture
+def slow_count(monkeypatch):
+    monkeypatch.setattr(registrations, "confirmed_count", slowed(registrations.confirmed_count))
 
 
 def test_confirmed_never_exceeds_capacity(app, make_event, slow_count):
@@ -81,4 +87,50 @@ def test_control_without_the_lock_the_race_oversells(app, make_event, slow_count
     app.config["RTES_REGISTRATION_LOCK"] = False
     event = make_event(capacity=CAPACITY)
     register_all_at_once(app, event.id)
+    assert statuses(event.id).get("confirmed", 0) > CAPACITY
+
+
+PROCESSES = 4
+
+
+def _worker(url: str, instance: str, event_id: int, first: int, lock: bool, barrier) -> None:
+    """One worker process: its own application and connections, like a gunicorn worker."""
+    os.environ["RTES_INSTANCE_PATH"] = instance
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "RTES_REGISTRATION_LOCK": lock, "RTES_MAIL_URL": "file:"}
+    )
+    registrations.confirmed_count = slowed(registrations.confirmed_count)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        barrier.wait()
+        for n in range(first, first + REQUESTS // PROCESSES):
+            registrations.register(event, {**PERSON, "email": f"p{n}@example.org"})
+
+
+def register_from_processes(app, event_id: int, lock: bool) -> list[int]:
+    spawn = multiprocessing.get_context("spawn")
+    barrier = spawn.Barrier(PROCESSES)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    workers = [
+        spawn.Process(
+            target=_worker, args=(url, app.instance_path, event_id, n * REQUESTS // PROCESSES, lock, barrier)
+        )
+        for n in range(PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    return [worker.exitcode for worker in workers]
+
+
+def test_confirmed_never_exceeds_capacity_across_processes(app, make_event):
+    event = make_event(capacity=CAPACITY)
+    assert register_from_processes(app, event.id, lock=True) == [0] * PROCESSES
+    assert statuses(event.id) == {"confirmed": CAPACITY, "waitlisted": REQUESTS - CAPACITY}
+
+
+def test_control_across_processes_without_the_lock_oversells(app, make_event):
+    event = make_event(capacity=CAPACITY)
+    register_from_processes(app, event.id, lock=False)
     assert statuses(event.id).get("confirmed", 0) > CAPACITY
