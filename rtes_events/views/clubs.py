@@ -15,9 +15,7 @@ def index():
 
 @bp.get("/clubs/<slug>/")
 def club(slug: str):
-    club = registry.club_by_slug(slug)
-    if club is None:
-        abort(404)
+    club = registry.club_by_slug(slug) or abort(404)
     upcoming, past = registry.club_sessions(club)
     feed = external_url("feeds.club_ics", slug=club.slug)
     return render_template(

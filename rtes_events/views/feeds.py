@@ -16,18 +16,14 @@ def agenda_ics():
 
 @bp.get("/clubs/<slug>.ics")
 def club_ics(slug: str):
-    club = registry.club_by_slug(slug)
-    if club is None:
-        abort(404)
+    club = registry.club_by_slug(slug) or abort(404)
     events = registry.feed_events(EventFilter(club=club.slug))
     return feeds.feed_response(events, club.name, f"{club.slug}.ics")
 
 
 @bp.get("/evenements/<slug>.ics")
 def event_ics(slug: str):
-    event = registry.by_slug(slug)
-    if event is None:
-        abort(404)
+    event = registry.by_slug(slug) or abort(404)
     return feeds.feed_response([event], event.title, f"{event.slug}.ics")
 
 

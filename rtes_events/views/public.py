@@ -39,9 +39,7 @@ def _agenda(home: bool):
 
 @bp.get("/evenements/<slug>/")
 def event(slug: str):
-    event = registry.by_slug(slug)
-    if event is None:
-        abort(404)
+    event = registry.by_slug(slug) or abort(404)
     message, url = registrations.where_to_register(event)
     return render_template(
         "public/event.html",
