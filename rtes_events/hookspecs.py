@@ -79,7 +79,7 @@ def rtes_registration_cancelled(registration):
 def rtes_event_changed(event, registrations):
     """The time, place or status of ``event`` changed (its ``sequence`` rose), or it was cancelled.
 
-    ``registrations`` are its active registrations (confirmed and waitlisted). Called inside a
+    ``registrations`` are its active registrations (``Registration.is_active``). Called inside a
     transaction after the change was committed; the built-in local registration e-mails each
     registrant the updated event, whose attachment updates or removes it in their calendar.
     Return value ignored.

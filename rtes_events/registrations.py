@@ -18,7 +18,7 @@ from . import clock, outbox
 from .extensions import db
 from .formatting import moment, one_line
 from .models import CalendarToken, Event, OutboxMessage, Registration
-from .models.registrations import FUNCTIONS, new_token
+from .models.registrations import ACTIVE, FUNCTIONS, new_token
 from .plugins import hook
 
 COUNTED = ("confirmed", "attended")
@@ -208,9 +208,7 @@ def event_updated(event_id: int, rescheduled: bool) -> list[Registration]:
         if rescheduled:
             active = db.session.scalars(
                 select(Registration)
-                .where(
-                    Registration.event_id == event_id, Registration.status.in_(("confirmed", "waitlisted"))
-                )
+                .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE))
                 .order_by(Registration.id)
             ).all()
             hook().rtes_event_changed(event=event, registrations=active)
