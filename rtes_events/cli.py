@@ -30,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_events)
     app.cli.add_command(worker)
     app.cli.add_command(purge_personal_data)
+    app.cli.add_command(create_user)
 
 
 @click.command()
@@ -91,3 +92,29 @@ def purge_personal_data(days: int | None) -> None:
     days = current_app.config["RTES_RETENTION_DAYS"] if days is None else days
     erased = purge(days)
     click.echo(f"{erased} inscription(s) anonymisée(s) (événements terminés depuis plus de {days} jours)")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "coorganiser", "member"]))
+@click.option("--club", "clubs", multiple=True, metavar="SLUG", help="A club the co-organiser manages.")
+@click.option("--partner", metavar="KEY", help="The partner a co-organiser belongs to.")
+@click.option("--name", default="", help="The account holder's name.")
+def create_user(email: str, role: str, clubs: tuple[str, ...], partner: str | None, name: str) -> None:
+    """Create a workspace account; the password is read from standard input."""
+    from . import accounts, audit
+    from .extensions import db
+
+    prompt = click.get_text_stream("stdin").isatty()
+    password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True) if prompt else None
+    if password is None:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    try:
+        user = accounts.create_user(email, accounts.Scope(role, clubs, partner), password, name=name)
+        audit.record("user.created", target_user=user, actor=None, role=role)
+        db.session.commit()
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    scope = ", ".join([*(c.name for c in user.clubs), *([user.partner.name] if user.partner else [])])
+    click.echo(f"Compte créé : {user.email} ({user.role_label}{' — ' + scope if scope else ''})")

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -54,6 +55,9 @@ def from_environment(instance: Path) -> dict:
         "RTES_RETENTION_DAYS": int(env("RTES_RETENTION_DAYS", "365")),
         "RATELIMIT_STORAGE_URI": env("RTES_RATELIMIT_STORAGE_URL", "memory://"),
         "RTES_REGISTRATION_RATE_LIMIT": env("RTES_REGISTRATION_RATE_LIMIT", "20 per minute"),
+        "RTES_LOGIN_RATE_LIMIT": env("RTES_LOGIN_RATE_LIMIT", "10 per minute"),
+        "RTES_LOGIN_ACCOUNT_RATE_LIMIT": env("RTES_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(env("RTES_SESSION_HOURS", "8"))),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

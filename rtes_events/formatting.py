@@ -55,6 +55,11 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(nh3.clean(markdown.markdown(text))) if text else Markup("")  # noqa: S704 (sanitised by nh3)
 
 
+def datetime_short(value: datetime) -> str:
+    """« 04/09/2025 à 14 h 05 », for lists and logs (Paris time given)."""
+    return f"{value:%d/%m/%Y} à {hour(value)}"
+
+
 def retention(days: int) -> str:
     """How long personal data is kept: « un an », « 2 ans », « 90 jours »."""
     years, rest = divmod(days, 365)
@@ -65,7 +70,12 @@ def retention(days: int) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        day=day, when=when, moment=moment, markdown=render_markdown, local=clock.to_local
+        day=day,
+        when=when,
+        moment=moment,
+        datetime_short=datetime_short,
+        markdown=render_markdown,
+        local=clock.to_local,
     )
 
     @app.context_processor

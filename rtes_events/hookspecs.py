@@ -103,3 +103,31 @@ def rtes_ical_event(event, vevent, private):
     registrant's own feed or attachment: never add personal data or private links when it is
     False. Return value ignored.
     """
+
+
+@hookspec
+def rtes_can_manage(user, obj, action):
+    """Grant or refuse a workspace action beyond the core rules (``rtes_events.permissions``).
+
+    ``user`` is a signed-in, active ``User``; ``obj`` an ``Event``, ``Club``, ``Registration``,
+    ``User`` or None (the workspace itself); ``action`` one of ``permissions.ACTIONS``. Return True
+    to grant, False to refuse, None to leave the decision to the others: any False refuses, else any
+    True grants, else the core rule decides. Lists of the workspace show the core scope only.
+    """
+
+
+@hookspec
+def rtes_export_columns(event):
+    """Extra columns of the registrant exports (CSV, XLSX) of ``event``.
+
+    Returns a list of ``(header, value)`` pairs, ``value`` a function of a ``Registration`` that
+    returns text, a number or None; the lists of all plugins are concatenated after the core columns.
+    """
+
+
+@hookspec
+def rtes_menu_items(user):
+    """Links a plugin adds to the workspace menu of ``user`` (a signed-in ``User``).
+
+    Returns a list of dicts ``{"label": str, "url": str}``; the lists of all plugins are concatenated.
+    """

@@ -25,6 +25,20 @@ SUBJECTS = {
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
 
 
+def compose(recipient: str, subject: str, text: str, html: str) -> EmailMessage:
+    """An e-mail from the platform, in text and HTML."""
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = one_line(subject)
+    msg["From"] = current_app.config["RTES_MAIL_FROM"]
+    msg["To"] = recipient
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain="rtes.fr")
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+
 def registration_message(registration, template: str) -> EmailMessage:
     """The e-mail ``template`` (a key of SUBJECTS) for ``registration``, with the event attached."""
     from .feeds import registration_ics  # here: feeds → plugins → builtin → mail

@@ -1,5 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from .accounts import User
+from .audit import AuditEntry
 from .clubs import Club, Region
 from .events import Event, EventSpeaker, Speaker, Theme
 from .outbox import OutboxMessage
@@ -7,6 +9,7 @@ from .partners import Partner
 from .registrations import CalendarToken, Registration
 
 __all__ = [
+    "AuditEntry",
     "CalendarToken",
     "Club",
     "Event",
@@ -17,4 +20,5 @@ __all__ = [
     "Registration",
     "Speaker",
     "Theme",
+    "User",
 ]

@@ -121,6 +121,7 @@ class Event(db.Model):
     speaker_links = relationship(
         EventSpeaker, order_by=EventSpeaker.position, cascade="all, delete-orphan", lazy="selectin"
     )
+    registrations = relationship("Registration", viewonly=True)
 
     # Changes that a calendar client must see: they bump ``sequence``.
     SCHEDULE_FIELDS = ("starts_at", "ends_at", "all_day", "mode", "venue", "city", "status")

@@ -20,6 +20,7 @@ STATUSES = {
     "waitlisted": "En liste d'attente",
     "cancelled": "Annulée",
     "attended": "Présent·e",
+    "absent": "Absent·e",
 }
 ACTIVE = ("confirmed", "waitlisted", "attended")
 

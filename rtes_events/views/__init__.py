@@ -2,10 +2,11 @@
 
 from flask import Flask
 
-from . import clubs, errors, feeds, health, public, registration
+from . import auth, clubs, errors, feeds, health, manage, public, registration
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (public, registration, clubs, feeds, health):
+    for module in (public, registration, clubs, feeds, health, auth, manage):
         app.register_blueprint(module.bp)
+    auth.register(app)
     errors.register(app)

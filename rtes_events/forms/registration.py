@@ -1,13 +1,14 @@
-"""WTForms / Flask-WTF forms, with French messages."""
+"""The registration form, with the fields plugins add."""
 
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired
 
-from .formatting import one_line, retention
-from .models.registrations import FUNCTIONS
+from ..formatting import retention
+from ..models.registrations import FUNCTIONS
+from .fields import length, required, strip
 
 CONSENT_TEXT = (
     "J'accepte que le RTES utilise ces informations (e-mail, nom, organisation, fonction) pour "
@@ -19,39 +20,27 @@ CONSENT_TEXT = (
 )
 
 
-def _strip(value):
-    return one_line(value) if isinstance(value, str) else value
-
-
-def _required(label: str) -> DataRequired:
-    return DataRequired(message=f"Le champ « {label} » est obligatoire.")
-
-
-def _length(label: str, limit: int) -> Length:
-    return Length(max=limit, message=f"Le champ « {label} » ne doit pas dépasser {limit} caractères.")
-
-
 class RegistrationForm(FlaskForm):
     """The registration form of the platform; ``registration_form`` adds the plugins' fields."""
 
     email = EmailField(
         "Adresse e-mail",
-        filters=[_strip],
+        filters=[strip],
         validators=[
-            _required("Adresse e-mail"),
-            _length("Adresse e-mail", 254),
+            required("Adresse e-mail"),
+            length("Adresse e-mail", 254),
             Email(message="L'adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."),
         ],
     )
     first_name = StringField(
-        "Prénom", filters=[_strip], validators=[_required("Prénom"), _length("Prénom", 100)]
+        "Prénom", filters=[strip], validators=[required("Prénom"), length("Prénom", 100)]
     )
-    last_name = StringField("Nom", filters=[_strip], validators=[_required("Nom"), _length("Nom", 100)])
+    last_name = StringField("Nom", filters=[strip], validators=[required("Nom"), length("Nom", 100)])
     organisation = StringField(
         "Organisation",
         description="Collectivité, structure de l'ESS, administration…",
-        filters=[_strip],
-        validators=[_required("Organisation"), _length("Organisation", 200)],
+        filters=[strip],
+        validators=[required("Organisation"), length("Organisation", 200)],
     )
     function = SelectField(
         "Fonction",

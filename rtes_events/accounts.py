@@ -1,0 +1,166 @@
+"""The accounts service: creating accounts, signing in, passwords and the e-mailed links that set them."""
+
+import hashlib
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, render_template
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from . import clock, outbox
+from .extensions import db
+from .formatting import one_line
+from .models import Club, Partner, User
+from .models.accounts import ROLES, new_session_token
+from .urls import external_url
+
+MIN_PASSWORD = 12
+# How long an e-mailed link stays valid: a reset is urgent, an invitation may wait a few days.
+LINK_AGES = {"reset": 2 * 3600, "invitation": 7 * 24 * 3600}
+# A constant hash checked when the e-mail is unknown, so that both answers take the same time.
+_DUMMY_HASH = "scrypt:32768:8:1$jEZMzQ3vFAkGCa8l$" + "0" * 128
+
+
+class AccountError(ValueError):
+    """The account cannot be created or changed as asked; the message says why, in French."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str
+    clubs: tuple[str, ...] = ()
+    partner: str | None = None
+
+
+def normalise_email(address: str) -> str:
+    try:
+        return validate_email(one_line(address), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise AccountError(f"adresse e-mail invalide : {address!r}.") from None
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"le mot de passe doit compter au moins {MIN_PASSWORD} caractères.")
+    if len(password) > 200:
+        raise AccountError("le mot de passe ne doit pas dépasser 200 caractères.")
+
+
+def resolve_scope(scope: Scope) -> tuple[list[Club], Partner | None]:
+    """The clubs and partner a scope names; AccountError for an unknown one or a scope that does not fit."""
+    if scope.role not in ROLES:
+        raise AccountError(f"rôle inconnu : {scope.role!r} (attendu : {', '.join(ROLES)}).")
+    clubs = []
+    for slug in scope.clubs:
+        club = db.session.scalar(select(Club).where(Club.slug == slug))
+        if club is None:
+            raise AccountError(f"club inconnu : {slug!r}.")
+        clubs.append(club)
+    partner = None
+    if scope.partner:
+        partner = db.session.scalar(select(Partner).where(Partner.key == scope.partner))
+        if partner is None:
+            raise AccountError(f"partenaire inconnu : {scope.partner!r}.")
+    if scope.role == "coorganiser" and not clubs and partner is None:
+        raise AccountError("un·e co-organisateur·rice doit avoir au moins un club ou un partenaire.")
+    if scope.role != "coorganiser" and (clubs or partner):
+        raise AccountError("seul·e un·e co-organisateur·rice a des clubs ou un partenaire.")
+    return clubs, partner
+
+
+def by_email(address: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == address.strip().lower()))
+
+
+def create_user(email: str, scope: Scope, password: str | None = None, name: str = "") -> User:
+    """A new account; without a password it can only be entered through an invitation link."""
+    email = normalise_email(email)
+    if by_email(email):
+        raise AccountError(f"un compte existe déjà pour {email}.")
+    clubs, partner = resolve_scope(scope)
+    user = User(email=email, role=scope.role, clubs=clubs, partner=partner, name=one_line(name)[:200])
+    if password is not None:
+        check_password_strength(password)
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_scope(user: User, scope: Scope) -> None:
+    user.clubs, user.partner = resolve_scope(scope)
+    user.role = scope.role
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()  # signed out everywhere
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, else None (same work either way)."""
+    try:
+        user = by_email(normalise_email(email))
+    except AccountError:
+        user = None
+    if user is None or not user.password_hash:
+        from werkzeug.security import check_password_hash
+
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = clock.now()
+    db.session.commit()
+    return user
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"rtes-password-{purpose}")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes with the password: a link stops working once it has been used."""
+    return hashlib.sha256(f"{user.id}:{user.password_hash}".encode()).hexdigest()[:20]
+
+
+def password_link_token(user: User, purpose: str) -> str:
+    return _serializer(purpose).dumps({"id": user.id, "fp": _fingerprint(user)})
+
+
+def user_from_link(token: str, purpose: str) -> User | None:
+    """The account a password link was made for, while it is valid and unused."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=LINK_AGES[purpose])
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+        return None
+    return user
+
+
+def queue_password_email(user: User, purpose: str, sender: User | None = None) -> None:
+    """E-mail an account its link to set a password: ``reset`` or ``invitation``."""
+    from .mail import compose
+
+    token = password_link_token(user, purpose)
+    context = {
+        "user": user,
+        "sender": sender,
+        "link": external_url("auth.set_password", purpose=purpose, token=token),
+        "hours": LINK_AGES[purpose] // 3600,
+    }
+    subject = {
+        "reset": "Réinitialisation de votre mot de passe — espace des organisateurs du RTES",
+        "invitation": "Invitation à l'espace des organisateurs du RTES",
+    }[purpose]
+    msg = compose(
+        user.email,
+        subject,
+        render_template(f"mail/password_{purpose}.txt", **context),
+        render_template(f"mail/password_{purpose}.html", **context),
+    )
+    outbox.enqueue("email", user.email, subject, msg.as_string())

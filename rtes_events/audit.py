@@ -1,0 +1,60 @@
+"""The audit log: every organiser's action on events, registrations and accounts, and every export."""
+
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import AuditEntry, Event
+
+LABELS = {
+    "event.created": "Événement créé",
+    "event.updated": "Événement modifié",
+    "event.published": "Événement publié",
+    "event.postponed": "Événement reporté",
+    "event.cancelled": "Événement annulé",
+    "event.duplicated": "Événement dupliqué",
+    "registration.added": "Inscription ajoutée",
+    "registration.cancelled": "Inscription annulée",
+    "registration.moved_up": "Inscription remontée dans la liste d'attente",
+    "registration.attendance": "Présence relevée",
+    "registrants.exported": "Liste des inscrit·es exportée",
+    "registrants.messaged": "Message aux inscrit·es",
+    "user.created": "Compte créé",
+    "user.updated": "Compte modifié",
+    "user.deactivated": "Compte désactivé",
+    "user.reactivated": "Compte réactivé",
+}
+
+
+def record(action: str, *, event=None, registration=None, target_user=None, actor=None, **details) -> None:
+    """Add an entry to the current transaction; ``actor`` defaults to the signed-in user."""
+    if action not in LABELS:
+        raise ValueError(f"unknown audit action {action!r}")
+    actor = actor if actor is not None else current_user
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    if registration is not None and event is None:
+        event = registration.event
+    db.session.add(
+        AuditEntry(
+            action=action,
+            user_id=user.id if user else None,
+            actor=user.email if user else "ligne de commande",
+            event_id=event.id if event is not None else None,
+            registration_id=registration.id if registration is not None else None,
+            target_user_id=target_user.id if target_user is not None else None,
+            details=details,
+        )
+    )
+
+
+def for_event(event: Event, limit: int = 200) -> list[AuditEntry]:
+    return db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.event_id == event.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def label(entry: AuditEntry) -> str:
+    return LABELS.get(entry.action, entry.action)

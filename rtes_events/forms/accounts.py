@@ -1,0 +1,86 @@
+"""Forms of the accounts: signing in, passwords, and the admins' management of accounts."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from ..accounts import MIN_PASSWORD
+from ..models.accounts import ROLES
+from .fields import length, required, strip
+
+
+def _email_field() -> EmailField:
+    return EmailField(
+        "Adresse e-mail",
+        filters=[strip],
+        validators=[
+            required("Adresse e-mail"),
+            length("Adresse e-mail", 254),
+            Email(message="L'adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."),
+        ],
+    )
+
+
+def _new_password_fields() -> tuple[PasswordField, PasswordField]:
+    return (
+        PasswordField(
+            "Nouveau mot de passe",
+            description=f"Au moins {MIN_PASSWORD} caractères ; une phrase de passe est idéale.",
+            validators=[
+                InputRequired(message="Choisissez un mot de passe."),
+                Length(
+                    min=MIN_PASSWORD,
+                    max=200,
+                    message=f"Le mot de passe doit compter entre {MIN_PASSWORD} et 200 caractères.",
+                ),
+            ],
+        ),
+        PasswordField(
+            "Confirmation du mot de passe",
+            validators=[EqualTo("password", message="Les deux mots de passe ne sont pas identiques.")],
+        ),
+    )
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        "Mot de passe", validators=[InputRequired(message="Saisissez votre mot de passe.")]
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class SetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        "Mot de passe actuel", validators=[InputRequired(message="Saisissez votre mot de passe actuel.")]
+    )
+    password, confirm = _new_password_fields()
+
+
+class AccountForm(FlaskForm):
+    """An account's role and scope; ``choose`` fills the club and partner lists."""
+
+    name = StringField("Nom", filters=[strip], validators=[length("Nom", 200)])
+    role = SelectField("Rôle", choices=list(ROLES.items()))
+    clubs = SelectMultipleField("Clubs (co-organisateur·rice)", coerce=str)
+    partner = SelectField("Partenaire (co-organisateur·rice)", coerce=str)
+
+    def choose(self, clubs, partners) -> "AccountForm":
+        self.clubs.choices = [(club.slug, club.name) for club in clubs]
+        self.partner.choices = [("", "Aucun"), *((p.key, p.name) for p in partners)]
+        return self
+
+    def validate_clubs(self, field):
+        if self.role.data == "coorganiser" and not field.data and not self.partner.data:
+            raise ValidationError("Un·e co-organisateur·rice doit avoir au moins un club ou un partenaire.")
+
+
+class InviteForm(AccountForm):
+    email = _email_field()

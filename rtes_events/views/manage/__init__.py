@@ -1,0 +1,81 @@
+"""The co-organisers' workspace (``/espace/``): one blueprint, a module per area.
+
+Every route is behind ``guard``: signed in, and allowed into the workspace. Each view then asks
+``permissions.can_manage`` for the object it touches, through ``event_for`` and its kin: an object
+outside the user's scope answers 404 (nothing is shown, nothing changes).
+"""
+
+from flask import Blueprint, abort, request, url_for
+from flask_login import current_user
+
+from ...extensions import db
+from ...models import Event, Registration
+from ...permissions import can_manage
+from ...plugins import hook
+
+bp = Blueprint("manage", __name__, url_prefix="/espace")
+
+
+@bp.before_request
+def guard():
+    if not current_user.is_authenticated:
+        from ...extensions import login_manager
+
+        return login_manager.unauthorized()
+    if not can_manage(current_user, None, "view"):
+        abort(403)
+    return None
+
+
+@bp.after_request
+def private(response):
+    """Workspace pages hold personal data: never stored by a cache, never sent as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def allowed(obj, action: str):
+    """``obj`` when the signed-in user may do ``action`` on it; 404 otherwise (and when missing)."""
+    if obj is None or not can_manage(current_user, obj, action):
+        abort(404)
+    return obj
+
+
+def event_for(event_id: int, action: str = "view") -> Event:
+    return allowed(db.session.get(Event, event_id), action)
+
+
+def registration_for(event: Event, registration_id: int, action: str = "registrants") -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return allowed(registration, action)
+
+
+# The workspace menu: (label, endpoint, action the user needs on the workspace).
+MENU = (
+    ("Sessions", "manage.events", "view"),
+    ("Nouvelle session", "manage.event_new", "view"),
+    ("Comptes", "manage.accounts", "accounts"),
+)
+
+
+@bp.app_context_processor
+def menu():
+    def workspace_menu() -> list[dict]:
+        items = [
+            {"label": label, "url": url_for(endpoint)}
+            for label, endpoint, action in MENU
+            if can_manage(current_user, None, action)
+        ]
+        return items + [item for items in hook().rtes_menu_items(user=current_user) for item in items]
+
+    return {"workspace_menu": workspace_menu}
+
+
+def wants_preview() -> bool:
+    return request.form.get("step") == "preview"
+
+
+from . import dashboard  # noqa: E402,F401  (routes register on ``bp``)
