@@ -223,3 +223,31 @@ def smtp_server():
         yield handler
     finally:
         controller.stop()
+
+
+PASSWORD = "une phrase de passe solide"
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account through the accounts service: ``make_user("admin")``,
+    ``make_user("coorganiser", clubs=("club-ess-ile-de-france",))``, ``partner="cress-idf"``."""
+    from rtes_events import accounts
+
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str, clubs=(), partner=None, email=None, password=PASSWORD):
+        address = email or f"{role}{next(counter)}@example.org"
+        user = accounts.create_user(address, accounts.Scope(role, tuple(clubs), partner), password)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+def login(client, user, password: str = PASSWORD):
+    """Sign ``user`` in through the login form (CSRF on), and return the response."""
+    token = csrf_token(client, "/connexion")
+    response = client.post("/connexion", data={"email": user.email, "password": password, "csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response
