@@ -2,7 +2,7 @@
 
 import json
 import os
-import time
+import threading
 from pathlib import Path
 
 import click
@@ -12,6 +12,9 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from . import mail, outbox
+from . import worker as worker_loop
+
+DEMO_WORKER_INTERVAL = 0.5  # seconds: the demo's e-mails appear at once
 
 
 def _create_app():
@@ -50,7 +53,9 @@ def demo(host: str, port: int) -> None:
     is_file = isinstance(transport, mail.FileTransport)
     mails = transport.folder if is_file else current_app.config["RTES_MAIL_URL"]
     click.echo(f"Plateforme de démonstration : http://{host}:{port}/ — e-mails : {mails}")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    app = current_app._get_current_object()
+    with worker_loop.in_thread(app, interval=DEMO_WORKER_INTERVAL, report=_report):
+        run_simple(host, port, app, threaded=True)
 
 
 @click.command("import-events")
@@ -69,18 +74,19 @@ def import_events(path: Path) -> None:
     click.echo(report.summary())
 
 
+def _report(sent: int, failed: int) -> None:
+    click.echo(f"outbox : {sent} envoyé(s), {failed} en échec (réessai plus tard)")
+
+
 @click.command()
 @click.option("--once", is_flag=True, help="Send what is due, then stop.")
-@click.option("--interval", default=10.0, show_default=True, help="Seconds between two passes.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between two passes.")
 def worker(once: bool, interval: float) -> None:
-    """Send what the outbox holds (e-mails, partner webhooks), retrying failures."""
-    while True:
-        sent, failed = outbox.deliver_due()
-        if sent or failed or once:
-            click.echo(f"outbox : {sent} envoyé(s), {failed} en échec (réessai plus tard)")
-        if once:
-            return
-        time.sleep(interval)
+    """Render and send what the outbox holds (e-mails, partner webhooks), retrying failures."""
+    if once:
+        _report(*outbox.deliver_due())
+        return
+    worker_loop.run(interval, threading.Event(), _report)
 
 
 @click.command("purge-personal-data")

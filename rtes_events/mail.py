@@ -38,7 +38,6 @@ def compose(recipient: str, subject: str, text: str, html: str) -> EmailMessage:
     return msg
 
 
-
 def registration_message(registration, template: str) -> EmailMessage:
     """The e-mail ``template`` (a key of SUBJECTS) for ``registration``, with the event attached."""
     from .feeds import registration_ics  # here: feeds → plugins → builtin → mail
@@ -51,8 +50,7 @@ def registration_message(registration, template: str) -> EmailMessage:
         "manage_url": external_url("registration.manage", token=registration.token),
     }
     msg = EmailMessage(policy=SMTP)
-    change = CHANGES.get(event.status, "Changement de date, d'horaire ou de lieu")
-    msg["Subject"] = one_line(SUBJECTS[template].format(title=event.title, change=change))
+    msg["Subject"] = subject(registration, template)
     msg["From"] = current_app.config["RTES_MAIL_FROM"]
     msg["To"] = registration.email
     msg["Date"] = formatdate(localtime=False)
@@ -70,10 +68,18 @@ def registration_message(registration, template: str) -> EmailMessage:
     return msg
 
 
+def subject(registration, template: str) -> str:
+    """The subject line of the e-mail ``template`` for ``registration``."""
+    event = registration.event
+    change = CHANGES.get(event.status, "Changement de date, d'horaire ou de lieu")
+    return one_line(SUBJECTS[template].format(title=event.title, change=change))
+
+
 def queue_registration_email(registration, template: str) -> None:
-    """Write the e-mail to the outbox, in the caller's transaction."""
-    msg = registration_message(registration, template)
-    outbox.enqueue("email", registration.email, msg["Subject"], msg.as_string())
+    """Write the e-mail to the outbox, in the caller's transaction; the worker renders and sends it."""
+    if template not in SUBJECTS:
+        raise ValueError(f"unknown e-mail template: {template!r}")
+    outbox.enqueue_registration_email(registration, template, subject(registration, template))
 
 
 class FileTransport:

@@ -2,7 +2,8 @@
 
 Capacity holds under concurrent requests: each change runs in a transaction that first takes the
 event's write lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: ``SELECT … FOR UPDATE`` on the event
-row), then counts, then writes. Side effects (e-mails, partner calls) go through the outbox.
+row), then counts, then writes, and nothing more: side effects (e-mails, partner calls) are
+outbox rows added to the same transaction, rendered and sent later by the worker.
 """
 
 from contextlib import contextmanager
@@ -144,7 +145,6 @@ def locked_event(event_id: int):
     except BaseException:
         session.rollback()
         raise
-    outbox.deliver_queued()
 
 
 def register(event: Event, data: dict) -> Outcome:
@@ -293,6 +293,7 @@ def erase(registration: Registration) -> None:
 
 
 def _anonymise(registration: Registration) -> None:
+    outbox.forget(registration)
     registration.email = f"efface-{registration.id}"
     registration.first_name = registration.last_name = registration.organisation = ""
     registration.plugin_fields = {}

@@ -167,10 +167,21 @@ def make_registration(app):
 
 
 @pytest.fixture
-def outbox_messages(app):
-    """The e-mails written by the file transport, parsed, oldest first."""
+def deliver(app):
+    """Run one pass of the outbox worker (what ``rtes-events worker`` does after each request)."""
+    from rtes_events import outbox
 
-    def read() -> list[email.message.EmailMessage]:
+    return outbox.deliver_due
+
+
+@pytest.fixture
+def outbox_messages(app, deliver):
+    """The e-mails written by the file transport, parsed, oldest first; by default a worker pass
+    runs first, so what the requests queued is there."""
+
+    def read(*, worker_pass: bool = True) -> list[email.message.EmailMessage]:
+        if worker_pass:
+            deliver()
         folder = Path(app.instance_path) / "outbox"
         return [
             email.message_from_bytes(path.read_bytes(), policy=policy.default)

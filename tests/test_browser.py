@@ -9,12 +9,13 @@ import os
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from rtes_events import registrations, registry
+from rtes_events import registrations, registry, worker
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 
@@ -52,7 +53,7 @@ def chromium():
 
 @pytest.fixture
 def live(app_factory):
-    """The demo served over HTTP on a free local port, as ``rtes-events demo`` does."""
+    """The demo served over HTTP on a free local port with its outbox worker, as ``rtes-events demo`` does."""
     port = free_port()
     app = app_factory(RTES_BASE_URL=f"http://127.0.0.1:{port}")
     with app.app_context():
@@ -62,7 +63,8 @@ def live(app_factory):
     thread.start()
     app.url = f"http://127.0.0.1:{port}"
     try:
-        yield app
+        with worker.in_thread(app, interval=0.1):
+            yield app
     finally:
         server.shutdown()
         with app.app_context():
@@ -86,6 +88,14 @@ def fill_registration(page, email: str) -> None:
     page.get_by_role("button", name="M'inscrire").click()
 
 
+def delivered(outbox_messages, count: int) -> list:
+    """The e-mails once the server's worker has written ``count`` of them (within two seconds)."""
+    deadline = time.monotonic() + 2
+    while len(messages := outbox_messages(worker_pass=False)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return messages
+
+
 def test_register_from_the_agenda_get_the_email_then_cancel(live, page, outbox_messages):
     page.goto(live.url + "/")
     page.get_by_role("link", name=CLUB_SESSION).click()
@@ -94,7 +104,7 @@ def test_register_from_the_agenda_get_the_email_then_cancel(live, page, outbox_m
     fill_registration(page, "lea.dupont@example.org")
     assert page.get_by_role("heading", level=1).inner_text() == "Inscription confirmée"
 
-    [message] = outbox_messages()
+    [message] = delivered(outbox_messages, 1)
     assert message["To"] == "lea.dupont@example.org"
     [attachment] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
     assert "SUMMARY:Exemple — Club Île-de-France" in attachment.get_content()
@@ -104,7 +114,7 @@ def test_register_from_the_agenda_get_the_email_then_cancel(live, page, outbox_m
     assert "Confirmée" in page.get_by_role("main").inner_text()
     page.get_by_role("button", name="Confirmer l'annulation de mon inscription").click()
     assert "Votre inscription est annulée." in page.get_by_role("main").inner_text()
-    assert len(outbox_messages()) == 2
+    assert len(delivered(outbox_messages, 2)) == 2
 
 
 def test_a_full_session_puts_the_next_registrant_on_the_waiting_list(live, page):

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import accounts, outbox
+from .. import accounts
 from ..extensions import db, limiter, login_manager
 from ..forms.accounts import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from ..models import User
@@ -132,8 +132,7 @@ def forgot_password():
     user = accounts.by_email(form.email.data)
     if user is not None and user.active:
         accounts.queue_password_email(user, "reset")
-        db.session.commit()
-        outbox.deliver_queued()
+        db.session.commit()  # the outbox worker sends it
     flash(
         "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe "
         "vient de lui être envoyé (valable 2 heures).",
