@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import from_environment, instance_path, shipped_dir
 
@@ -13,6 +14,8 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(from_environment(Path(app.instance_path)))
     app.config.from_mapping(config or {})
+    if hops := app.config["RTES_PROXY_HOPS"]:  # the client address, scheme and host set by the proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import database, formatting, security
     from .cli import register_commands

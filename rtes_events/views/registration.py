@@ -1,6 +1,6 @@
 """Registration pages: the form of an event, and a registrant's own page (reached by its secret link)."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import registrations, registry
 from ..extensions import limiter
@@ -24,8 +24,34 @@ def _rate_limit() -> str:
     return current_app.config["RTES_REGISTRATION_RATE_LIMIT"]
 
 
+def _email_rate_limit() -> str:
+    return current_app.config["RTES_REGISTRATION_EMAIL_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    """The submitted address, normalised so that its case and ``+tag`` variants share one count."""
+    local, _, domain = (request.form.get("email") or "").strip().lower()[:254].rpartition("@")
+    return f"{local.split('+')[0]}@{domain}"
+
+
+def _no_email() -> bool:
+    return not (request.form.get("email") or "").strip()
+
+
+def _mail_sent(response) -> bool:
+    """Only posts that sent an e-mail (registered, or the link sent again) count per e-mail address."""
+    return response.status_code == 200
+
+
 @bp.route("/evenements/<slug>/inscription", methods=["GET", "POST"])
 @limiter.limit(_rate_limit, methods=["POST"])
+@limiter.limit(
+    _email_rate_limit,
+    methods=["POST"],
+    key_func=_submitted_email,
+    exempt_when=_no_email,
+    deduct_when=_mail_sent,
+)
 def form(slug: str):
     event = registry.by_slug(slug) or abort(404)
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
