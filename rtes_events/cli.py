@@ -2,7 +2,9 @@
 
 import json
 import os
+import sys
 import threading
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -60,18 +62,48 @@ def demo(host: str, port: int) -> None:
 
 @click.command("import-events")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_events(path: Path) -> None:
-    """Create or update events (and clubs, partners) from a JSON file in the seed's schema."""
+@click.option("--verbose", "-v", is_flag=True, help="List every event created or updated.")
+def import_events(path: Path, verbose: bool) -> None:
+    """Create or update events (and clubs, partners) from a JSON file in the seed's schema.
+
+    Prints a summary (with a progress bar on a terminal); ``--verbose`` lists the events too.
+    """
     from .importer import InvalidImport, import_data
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        report = import_data(data)
+        events = data.get("events") if isinstance(data, dict) else None
+        with _progressbar(len(events) if isinstance(events, list) else 0, "Import des événements") as bar:
+            report = import_data(data, progress=bar.update if bar else None)
     except (ValueError, InvalidImport) as exc:
         raise click.ClickException(f"{path} : {exc}") from exc
-    for line in report.lines():
+    if verbose:
+        lines = report.lines()
+    elif len(report.others) <= FEW_LINES:
+        lines = report.others
+    else:
+        others = len(report.others)
+        lines = [
+            f"{others} changements de régions, partenaires, clubs ou listes d'attente (détail : --verbose)"
+        ]
+    for line in lines:
         click.echo(line)
-    click.echo(report.summary())
+    hint = "" if verbose or not (report.created or report.updated) else " (détail : --verbose)"
+    click.echo(report.summary() + hint)
+
+
+FEW_LINES = 20  # regions, partners, clubs and waiting lists: listed while there are no more
+
+
+def _progressbar(length: int, label: str):
+    """A progress bar on a terminal; elsewhere (a pipe, a log, cron) nothing."""
+    if _is_terminal():
+        return click.progressbar(length=length, label=label)
+    return nullcontext()
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def _report(sent: int, failed: int) -> None:

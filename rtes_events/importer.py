@@ -6,6 +6,7 @@ what differs is written, so importing the same file twice changes nothing.
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -49,8 +50,11 @@ class ImportReport:
         )
 
 
-def import_data(data: dict) -> ImportReport:
-    """Create or update what ``data`` holds, in one transaction: all of it or, on error, nothing."""
+def import_data(data: dict, progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Create or update what ``data`` holds, in one transaction: all of it or, on error, nothing.
+
+    ``progress(1)`` is called after each event.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise InvalidImport("le fichier doit contenir un objet JSON avec une liste « events ».")
     report = ImportReport()
@@ -76,6 +80,8 @@ def import_data(data: dict) -> ImportReport:
                 )
             seen.add(values["slug"])
             _upsert_event(values, report)
+            if progress:
+                progress(1)
         db.session.commit()
     except BaseException:
         db.session.rollback()

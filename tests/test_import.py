@@ -96,7 +96,8 @@ def test_import_events_command_is_idempotent_and_says_what_it_did(runner, tmp_pa
     path = write(tmp_path, [NEW])
     first = runner.invoke(args=["import-events", path])
     assert first.exit_code == 0, first.output
-    assert "créé : 2031-03-12-achats-responsables-et-ess" in first.output
+    assert "1 événement(s) créé(s), 0 mis à jour, 0 inchangé(s) (détail : --verbose)" in first.output
+    assert "achats" not in first.output
     second = runner.invoke(args=["import-events", path])
     assert "0 événement(s) créé(s), 0 mis à jour, 1 inchangé(s)" in second.output
     event = by_slug("2031-03-12-achats-responsables-et-ess")
@@ -111,6 +112,7 @@ def test_a_moved_event_is_updated_and_its_sequence_bumped(runner, tmp_path):
     result = runner.invoke(
         args=[
             "import-events",
+            "--verbose",
             write(tmp_path, [{**NEW, "slug": "achats", "start_time": "14:00", "end_time": "16:00"}]),
         ]
     )
