@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     if hops := app.config["RTES_PROXY_HOPS"]:  # the client address, scheme and host set by the proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import database, formatting, security
+    from . import cache, database, formatting, security
     from .cli import register_commands
     from .extensions import csrf, db, limiter, migrate
     from .plugins import create_plugin_manager
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(shipped_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     app.extensions["rtes_plugins"] = create_plugin_manager(app.config["RTES_PLUGINS"])
     formatting.register(app)
     security.register(app)

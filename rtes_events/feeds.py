@@ -4,19 +4,27 @@ Every VEVENT keeps the event's ``uid``; DTSTAMP and LAST-MODIFIED carry its real
 the request time) and SEQUENCE its ``sequence``, so that clients see real changes and only those.
 Public feeds never carry registrant data or the private online link; a registrant's own feed and
 e-mail attachment carry the link once the registration is confirmed.
+
+Every VEVENT names the RTES as ORGANIZER: RFC 5546 requires it with ``METHOD:PUBLISH``, and libical
+(Evolution, GNOME Calendar) refuses a feed without it. A public VEVENT is serialised once per event
+change, shared data version and plugin set, and kept (``cache.vevents``): a feed, filtered or not,
+is a concatenation of kept VEVENTs behind a fixed header.
 """
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
 
 import icalendar
 from babel.dates import format_date
-from flask import Response, request
+from flask import Response, current_app, request
 from slugify import slugify
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import subqueryload
 
-from . import clock
+from . import cache, clock, versions
 from .config import TIMEZONE
 from .extensions import db
 from .formatting import LOCALE, one_line
@@ -37,6 +45,8 @@ EVENT_STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}
 REGISTRATION_SEQUENCE = {"waitlisted": 0, "confirmed": 1, "attended": 1, "cancelled": 2}
 REGISTRATION_STEP = 3
 WITH_ONLINE_LINK = ("confirmed", "attended")
+END = b"END:VCALENDAR\r\n"
+LOAD_BY_ID = 500  # events missing from the VEVENT cache loaded by id up to this many, else all again
 
 
 def clean_text(text: str | None, *, multiline: bool = False) -> str:
@@ -77,6 +87,14 @@ def description(event: Event, page_url: str, notes: Iterable[str] = ()) -> str:
     return "\n\n".join(lines)
 
 
+def organizer() -> icalendar.vCalAddress:
+    """The RTES, as the sender of its e-mails (``RTES_MAIL_FROM``)."""
+    name, address = parseaddr(current_app.config["RTES_MAIL_FROM"])
+    organizer = icalendar.vCalAddress(f"mailto:{address}")
+    organizer.params["CN"] = clean_text(name) or "RTES"
+    return organizer
+
+
 def build_vevent(event: Event, registration: Registration | None = None, earlier_cancelled: int = 0):
     """The VEVENT of ``event``: public, or private to ``registration``'s holder when given.
 
@@ -109,6 +127,7 @@ def build_vevent(event: Event, registration: Registration | None = None, earlier
 
     vevent = icalendar.Event.new(
         uid=event.uid,
+        organizer=organizer(),
         stamp=clock.aware_utc(changed),
         last_modified=clock.aware_utc(changed),
         created=clock.aware_utc(event.created_at),
@@ -179,9 +198,31 @@ def calendar(vevents: Iterable, name: str) -> icalendar.Calendar:
     return cal
 
 
-def events_ics(events: Iterable[Event], name: str) -> bytes:
-    """The public feed of ``events``."""
-    return calendar((build_vevent(event) for event in events), name).to_ical()
+@functools.lru_cache(maxsize=256)
+def _header(name: str) -> bytes:
+    """A feed's VCALENDAR up to its first VEVENT: properties and VTIMEZONE."""
+    body = calendar([], name).to_ical()
+    return body[: -len(END)]
+
+
+def public_feed(query: Select, name: str) -> tuple[bytes, datetime | None]:
+    """The public feed of the events of ``query`` (a ``select(Event)``, in feed order), and their
+    last change. Kept VEVENTs are reused; the others are built, kept, and loaded in one query."""
+    rows = db.session.execute(query.with_only_columns(Event.id, Event.updated_at, Event.sequence)).all()
+    prefix = f"{cache.digest(cache.plugin_set())}:{versions.current('shared')[0]}"
+    keys = [f"{prefix}:{id}:{updated:%Y%m%d%H%M%S%f}:{sequence}" for id, updated, sequence in rows]
+    kept = cache.vevents.get_many(*keys) if keys else []
+    missing = {row.id: key for row, key, body in zip(rows, keys, kept, strict=True) if body is None}
+    built = {}
+    if missing:
+        load = query if len(missing) > LOAD_BY_ID else select(Event).where(Event.id.in_(missing))
+        for event in db.session.scalars(load.options(subqueryload(Event.themes))):
+            if event.id in missing:
+                built[missing[event.id]] = build_vevent(event).to_ical()
+        cache.vevents.set_many(built)
+    vevents = [built.get(key, b"") if body is None else body for key, body in zip(keys, kept, strict=True)]
+    changed = max((row.updated_at for row in rows), default=None)
+    return b"".join((_header(name), *vevents, END)), changed
 
 
 def _one_per_event(registrations: Iterable[Registration]) -> list[tuple[Registration, int]]:
@@ -219,12 +260,13 @@ def registration_ics(registration: Registration) -> bytes:
     return calendar([vevent], registration.event.title).to_ical()
 
 
-def feed_response(events: Iterable[Event], name: str, filename: str | None = None) -> Response:
-    """A public feed, cacheable, answering conditional requests with 304."""
-    events = list(events)
-    body = events_ics(events, name)
-    changed = max((event.updated_at for event in events), default=None)
-    return _response(body, changed, filename or f"{slugify(name)}.ics", private=False)
+def feed_response(query: Select, name: str, filename: str | None = None) -> Response:
+    """A public feed of the events of ``query``; ``cache.public`` gives its ETag and caching."""
+    body, changed = public_feed(query, name)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename or slugify(name) + ".ics"}"'
+    response.last_modified = clock.aware_utc(changed) if changed else EMPTY_FEED_MODIFIED
+    return response
 
 
 def personal_feed_response(registrations: Iterable[Registration], name: str = PERSONAL_NAME) -> Response:
@@ -232,18 +274,10 @@ def personal_feed_response(registrations: Iterable[Registration], name: str = PE
     registrations = list(registrations)
     body = personal_ics(registrations, name)
     changed = max((max(r.updated_at, r.event.updated_at) for r in registrations), default=None)
-    return _response(body, changed, "mon-agenda.ics", private=True)
-
-
-def _response(body: bytes, changed: datetime | None, filename: str, *, private: bool) -> Response:
     response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = 'inline; filename="mon-agenda.ics"'
     response.set_etag(hashlib.sha256(body).hexdigest())
     response.last_modified = clock.aware_utc(changed) if changed else EMPTY_FEED_MODIFIED
-    if private:
-        response.cache_control.private = True
-        response.cache_control.no_store = True
-    else:
-        response.cache_control.public = True
-        response.cache_control.max_age = 300
+    response.cache_control.private = True
+    response.cache_control.no_store = True
     return response.make_conditional(request)

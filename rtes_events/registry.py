@@ -1,15 +1,19 @@
 """The event registry: the one query API for events and clubs (upcoming, past, filters, by slug)."""
 
+from calendar import monthrange
 from dataclasses import dataclass, fields
+from datetime import date
 
+from flask import current_app
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from . import clock
 from .extensions import db
 from .formatting import one_line
-from .models import Club, Event, Partner, Region, Theme
+from .models import Club, Event, Partner, Region, Theme, event_words
 from .models.events import KINDS, fold
+from .models.search import WORD_LENGTH
 
 PERIODS = {"a-venir": "À venir", "passes": "Passés"}
 PUBLIC_STATUSES = ("published", "cancelled", "postponed")
@@ -43,7 +47,10 @@ class EventFilter:
 
 
 def events_query(filters: EventFilter = EventFilter()) -> Select:
-    """Public events matching ``filters``, every period, in no particular order."""
+    """Public events matching ``filters``, every period, in no particular order.
+
+    Each word of ``q`` must begin a word of the event (title, summary, place, description),
+    found through the search-word index."""
     query = select(Event).where(Event.status.in_(PUBLIC_STATUSES))
     if filters.type:
         query = query.where(Event.kind == filters.type)
@@ -66,8 +73,15 @@ def events_query(filters: EventFilter = EventFilter()) -> Select:
     if filters.club:
         query = query.where(Event.club.has(Club.slug == filters.club))
     for word in fold(filters.q).split():
-        query = query.where(Event.search_text.contains(word, autoescape=True))
-    return query.options(selectinload(Event.themes), selectinload(Event.partners))
+        query = query.where(Event.id.in_(_starting_with(word[:WORD_LENGTH])))
+    return query
+
+
+def _starting_with(prefix: str) -> Select:
+    """Ids of the events having a word that begins with ``prefix``: a range of the word index."""
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    word = event_words.c.word
+    return select(event_words.c.event_id).where(word >= prefix, word < after)
 
 
 def upcoming(filters: EventFilter = EventFilter()) -> Select:
@@ -89,10 +103,20 @@ def agenda(filters: EventFilter) -> Select:
     return past(filters) if filters.periode == "passes" else upcoming(filters)
 
 
-def feed_events(filters: EventFilter) -> list[Event]:
-    """Events of a calendar feed: every period unless ``periode`` narrows it, cancelled ones kept."""
-    query = agenda(filters) if filters.periode else events_query(filters).order_by(Event.starts_at, Event.id)
-    return db.session.scalars(query).all()
+def feed_query(filters: EventFilter) -> Select:
+    """Events of a calendar feed, cancelled ones kept: upcoming ones and those of the last
+    ``RTES_FEED_PAST_MONTHS`` months (from the start of that day), unless ``periode`` asks for
+    upcoming or past events only."""
+    if filters.periode:
+        return agenda(filters)
+    since = clock.to_utc(months_before(clock.local_today(), current_app.config["RTES_FEED_PAST_MONTHS"]))
+    return events_query(filters).where(Event.ends_at >= since).order_by(Event.starts_at, Event.id)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier (the month's last day when it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def by_slug(slug: str) -> Event | None:
@@ -101,7 +125,12 @@ def by_slug(slug: str) -> Event | None:
 
 
 def clubs() -> list[Club]:
-    return db.session.scalars(select(Club).join(Club.region).order_by(Region.name)).all()
+    return db.session.scalars(
+        select(Club)
+        .join(Club.region)
+        .options(contains_eager(Club.region), selectinload(Club.co_organisers))
+        .order_by(Region.name)
+    ).all()
 
 
 def club_by_slug(slug: str) -> Club | None:
@@ -111,7 +140,12 @@ def club_by_slug(slug: str) -> Club | None:
 def club_sessions(club: Club) -> tuple[list[Event], list[Event]]:
     """A club's upcoming and past public sessions."""
     filters = EventFilter(club=club.slug)
-    return db.session.scalars(upcoming(filters)).all(), db.session.scalars(past(filters)).all()
+    return listed(upcoming(filters)), listed(past(filters))
+
+
+def listed(query: Select) -> list[Event]:
+    """The events of ``query`` with what event lists show."""
+    return db.session.scalars(query.options(selectinload(Event.club))).all()
 
 
 def filter_choices() -> dict:

@@ -52,12 +52,15 @@ def expected(event: Event) -> tuple[str, str]:
 
 def test_the_whole_agenda_reads_right_in_a_calendar_client(client, ical_js, tmp_path):
     load_demo()
-    feed = read_as_thunderbird(ical_js, client.get("/agenda.ics").data, tmp_path)
     events = {e.uid: e for e in db.session.scalars(select(Event))}
-    assert feed["name"] == "RTES — Agenda"
-    assert feed["unknownZones"] == []
-    assert len(feed["events"]) == len(events)
-    for item in feed["events"]:
+    items = []
+    for url in ("/agenda.ics", "/agenda.ics?periode=passes"):  # the recent window, then all past
+        feed = read_as_thunderbird(ical_js, client.get(url).data, tmp_path)
+        assert feed["name"] == "RTES — Agenda"
+        assert feed["unknownZones"] == []
+        items += feed["events"]
+    assert {item["uid"] for item in items} == set(events)
+    for item in items:
         event = events[item["uid"]]
         assert (item["start"], item["end"]) == expected(event), event.slug
         assert item["allDay"] == event.all_day

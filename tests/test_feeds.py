@@ -198,7 +198,9 @@ def test_filters_and_calendar_names(client, make_event):
     )
     webinar = make_event()
     meeting = make_event(kind="rencontre")
-    session = make_event(
+    recent = clock.now() - timedelta(days=60)
+    session = make_event(kind="club", club=club, starts_at=recent, ends_at=recent + timedelta(hours=2))
+    old = make_event(
         kind="club", club=club, starts_at=datetime(2020, 5, 5, 8), ends_at=datetime(2020, 5, 5, 10)
     )
     response = client.get("/agenda.ics?type=webinaire")
@@ -207,8 +209,10 @@ def test_filters_and_calendar_names(client, make_event):
     assert set(vevents(client.get("/agenda.ics?type=rencontre"))) == {meeting.uid}
     assert set(vevents(client.get("/agenda.ics?club=club-ara"))) == {session.uid}
     assert set(vevents(client.get("/agenda.ics?type=inconnu"))) == {webinar.uid, meeting.uid, session.uid}
+    assert set(vevents(client.get("/agenda.ics?club=club-ara&periode=passes"))) == {session.uid, old.uid}
+    assert set(vevents(client.get("/agenda.ics?periode=a-venir"))) == {webinar.uid, meeting.uid}
     response = client.get("/clubs/club-ara.ics")
-    assert set(vevents(response)) == {session.uid}, "a club feed covers every period"
+    assert set(vevents(response)) == {session.uid}, "upcoming sessions and those of the last 12 months"
     assert str(parse(response.data)["X-WR-CALNAME"]) == club.name
     assert response.headers["Content-Disposition"] == 'inline; filename="club-ara.ics"'
     assert client.get("/clubs/inconnu.ics").status_code == 404

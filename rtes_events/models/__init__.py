@@ -7,11 +7,14 @@ from .events import Event, EventSpeaker, Speaker, Theme
 from .outbox import OutboxMessage
 from .partners import Partner
 from .registrations import CalendarToken, Registration
+from .search import event_words
+from .versions import DataVersion
 
 __all__ = [
     "AuditEntry",
     "CalendarToken",
     "Club",
+    "DataVersion",
     "Event",
     "EventSpeaker",
     "OutboxMessage",
@@ -21,4 +24,5 @@ __all__ = [
     "Speaker",
     "Theme",
     "User",
+    "event_words",
 ]

@@ -30,14 +30,14 @@ event_themes = Table(
     "event_themes",
     db.metadata,
     Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 event_partners = Table(
     "event_partners",
     db.metadata,
     Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
-    Column("partner_id", ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
+    Column("partner_id", ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -98,8 +98,8 @@ class Event(db.Model):
     online_url: Mapped[str | None] = mapped_column(String(500))
     capacity: Mapped[int | None] = mapped_column(Integer)
     waitlist: Mapped[bool] = mapped_column(Boolean, default=True)
-    registration_opens_at: Mapped[datetime | None] = mapped_column(DateTime)
-    registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     registration_provider: Mapped[str] = mapped_column(String(40), default="local")
     status: Mapped[str] = mapped_column(String(20), default="published", index=True)
     audience: Mapped[str] = mapped_column(String(20), default="all")

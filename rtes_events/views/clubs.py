@@ -2,18 +2,20 @@
 
 from flask import Blueprint, abort, render_template
 
-from .. import registry
+from .. import cache, registry
 from ..urls import external_url, webcal
 
 bp = Blueprint("clubs", __name__)
 
 
 @bp.get("/clubs/")
+@cache.public(("events", "shared"), key=lambda: ())
 def index():
     return render_template("clubs/index.html", clubs=registry.clubs())
 
 
 @bp.get("/clubs/<slug>/")
+@cache.public(("events", "shared"), key=lambda: ())
 def club(slug: str):
     club = registry.club_by_slug(slug) or abort(404)
     upcoming, past = registry.club_sessions(club)

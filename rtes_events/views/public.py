@@ -1,30 +1,47 @@
 """The public agenda (``/`` and ``/evenements/``) and the event page."""
 
 from flask import Blueprint, abort, render_template, request
+from sqlalchemy.orm import selectinload
 
-from .. import registrations, registry
+from .. import cache, registrations, registry
 from ..extensions import db
+from ..models import Event
 from ..plugins import hook
 from ..urls import external_url, webcal
 
 bp = Blueprint("public", __name__)
 
 PER_PAGE = 20
+MAX_PAGE = 100_000  # beyond any agenda: a larger number shows the last page too
+
+
+def page_number() -> int:
+    """The ``page`` asked for, within 1 … MAX_PAGE (1 when it is not a number)."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def agenda_key():
+    return registry.EventFilter.from_args(request.args).as_args(), page_number()
 
 
 @bp.get("/")
+@cache.public(("events", "shared"), key=agenda_key)
 def home():
     return _agenda(home=True)
 
 
 @bp.get("/evenements/")
+@cache.public(("events", "shared"), key=agenda_key)
 def agenda():
     return _agenda(home=False)
 
 
 def _agenda(home: bool):
     filters = registry.EventFilter.from_args(request.args)
-    page = db.paginate(registry.agenda(filters), per_page=PER_PAGE, error_out=False)
+    query = registry.agenda(filters).options(selectinload(Event.club))
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    if page.page > page.pages > 0:
+        page = db.paginate(query, page=page.pages, per_page=PER_PAGE)
     feed = external_url("feeds.agenda_ics", **filters.as_args())
     return render_template(
         "public/agenda.html",
@@ -38,6 +55,7 @@ def _agenda(home: bool):
 
 
 @bp.get("/evenements/<slug>/")
+@cache.public(("events", "shared", "registrations"), key=lambda: ())
 def event(slug: str):
     event = registry.by_slug(slug) or abort(404)
     message, url = registrations.where_to_register(event)

@@ -1,0 +1,107 @@
+"""Data versions bumped in the same transaction as every change that a page or a feed shows.
+
+Session listeners note which scopes a transaction touches (objects added, changed or deleted,
+collections of association tables included, and ORM ``insert``/``update``/``delete`` statements),
+then bump those counters just before the commit. Code that changes data needs to call nothing;
+several app servers agree through the database. Scopes:
+
+- ``events``: events and what belongs to one event (its themes, partners, speakers, search words);
+- ``shared``: what many events show (themes, partners, clubs, regions, speakers), and any table
+  not listed here, so that a table added later empties caches rather than leaving them wrong;
+- ``registrations``: registrations (places left on event pages).
+
+Raw SQL text statements are not seen: write through the ORM.
+"""
+
+from flask_sqlalchemy.session import Session
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.sql.dml import UpdateBase
+
+from . import clock
+from .extensions import db
+from .models import Event
+from .models.versions import SCOPES, DataVersion
+
+TABLE_SCOPES = {
+    "events": "events",
+    "event_themes": "events",
+    "event_partners": "events",
+    "event_speakers": "events",
+    "event_words": "events",
+    "registrations": "registrations",
+}
+PRIVATE_TABLES = {
+    "alembic_version",
+    "audit_entries",
+    "calendar_tokens",
+    "data_versions",
+    "outbox",
+    "user_clubs",
+    "users",
+}
+PENDING = "rtes_changed_scopes"
+
+
+def scope_of(table: str) -> str | None:
+    """The scope a change to ``table`` bumps, or None for tables no public page shows."""
+    return None if table in PRIVATE_TABLES else TABLE_SCOPES.get(table, "shared")
+
+
+def _note(session, tables) -> None:
+    scopes = {scope for table in tables if (scope := scope_of(table))}
+    if scopes:
+        session.info.setdefault(PENDING, set()).update(scopes)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_objects(session, flush_context, instances) -> None:
+    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    _note(session, {table.name for obj in changed for table in inspect(obj).mapper.tables})
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statements(state) -> None:
+    statement = state.statement
+    if isinstance(statement, UpdateBase) and getattr(statement, "table", None) is not None:
+        _note(state.session, {statement.table.name})
+
+
+@event.listens_for(Session, "before_commit")
+def _bump(session) -> None:
+    session.flush()
+    scopes = session.info.pop(PENDING, None)
+    if scopes:
+        session.execute(
+            update(DataVersion)
+            .where(DataVersion.scope.in_(sorted(scopes)))
+            .values(version=DataVersion.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+def current(*scopes: str, moments: bool = False) -> tuple:
+    """The versions of ``scopes`` (all by default), in one query; with ``moments``, also the latest
+    start, end and registration opening and closing already reached, which change what pages show
+    as time passes."""
+    scopes = scopes or SCOPES
+    columns = [
+        select(DataVersion.version).where(DataVersion.scope == scope).scalar_subquery() for scope in scopes
+    ]
+    if moments:
+        now = clock.now()
+        columns += [
+            select(db.func.max(column)).where(column <= now).scalar_subquery()
+            for column in (
+                Event.starts_at,
+                Event.ends_at,
+                Event.registration_opens_at,
+                Event.registration_closes_at,
+            )
+        ]
+    return tuple(db.session.execute(select(*columns)).one())
