@@ -1,0 +1,160 @@
+"""Random and hostile input to every form and query string of the public site: never a 5xx.
+
+Hypothesis generates the input; the site holds the demo data, an open event with one place and a
+waiting list, and a registration whose management page and actions are attacked too.
+"""
+
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rtes_events import registrations, registry
+from rtes_events.demo.loader import load_demo
+from rtes_events.extensions import db
+
+from .conftest import PERSON, csrf_token
+
+HOSTILE = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "99999999999999999999999",
+    "-99999999999999999999999",
+    "' OR 1=1 --",
+    "'; DROP TABLE events; --",
+    '"><script>alert(1)</script>',
+    "{{7*7}}",
+    "${7*7}",
+    "%",
+    "%00",
+    "\x00",
+    "\r\nSet-Cookie: x=y",
+    "../../../../etc/passwd",
+    "\u202e\ufeff\u200b",
+    "é" * 300,
+    "𝕏" * 100,
+    "a" * 5000,
+    "a@b",
+    "@example.org",
+    "x@" + "a" * 300 + ".org",
+    "camille+tag@EXAMPLE.org",
+    "webinaire",
+    "club",
+    "passes",
+    "a-venir",
+    "IDF",
+]
+QUERY_KEYS = ["type", "region", "theme", "partenaire", "club", "periode", "q", "page", "annee", "du", "au"]
+FORM_KEYS = ["email", "first_name", "last_name", "organisation", "function", "consent", "category"]
+
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
+value = st.one_of(st.sampled_from(HOSTILE), text, st.integers().map(str))
+query = st.dictionaries(st.one_of(st.sampled_from(QUERY_KEYS), text), st.lists(value, max_size=3), max_size=6)
+segment = value.filter(bool).map(lambda s: quote(s, safe=""))
+
+FAST = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture
+def site(app, make_event):
+    """The demo data, an open event with one place and a waiting list, and one registration on it."""
+    load_demo()
+    event = make_event(slug="ouvert", capacity=1, waitlist=True)
+    registration = registrations.register(event, PERSON).registration
+    return {"event": "ouvert", "token": registration.token, "club": "club-ess-ile-de-france"}
+
+
+def assert_no_server_error(response, what: str) -> None:
+    assert response.status_code < 500, f"{what} → {response.status_code}"
+
+
+@pytest.fixture
+def pages(site):
+    slug, club, token = site["event"], site["club"], site["token"]
+    return [
+        "/",
+        "/evenements/",
+        f"/evenements/{slug}/",
+        f"/evenements/{slug}.ics",
+        f"/evenements/{slug}/inscription",
+        f"/inscription/{token}/",
+        "/agenda.ics",
+        "/clubs/",
+        f"/clubs/{club}/",
+        f"/clubs/{club}.ics",
+        "/healthz",
+    ]
+
+
+@FAST
+@given(data=st.data())
+def test_query_strings_never_cause_a_server_error(client, pages, data):
+    path = data.draw(st.sampled_from(pages))
+    args = data.draw(query)
+    response = client.get(path, query_string=[(k, v) for k, values in args.items() for v in values])
+    assert_no_server_error(response, f"GET {path} {args!r}")
+
+
+@FAST
+@given(
+    name=segment,
+    template=st.sampled_from(
+        [
+            "/evenements/{}/",
+            "/evenements/{}.ics",
+            "/evenements/{}/inscription",
+            "/inscription/{}/",
+            "/clubs/{}/",
+            "/clubs/{}.ics",
+            "/mon-agenda/{}.ics",
+        ]
+    ),
+)
+def test_unknown_slugs_and_tokens_never_cause_a_server_error(client, site, name, template):
+    path = template.format(name)
+    assert_no_server_error(client.get(path), f"GET {path}")
+
+
+@FAST
+@given(
+    fields=st.dictionaries(st.one_of(st.sampled_from(FORM_KEYS), text), value, max_size=9),
+    with_token=st.booleans(),
+    slug=st.sampled_from(["ouvert", "exemple-club-ile-de-france-tiers-lieux", "inconnu"]),
+)
+def test_the_registration_form_never_causes_a_server_error(client, site, fields, with_token, slug):
+    url = f"/evenements/{slug}/inscription"
+    if with_token and slug != "inconnu":
+        fields = {**fields, "csrf_token": csrf_token(client, url)}
+    response = client.post(url, data=fields)
+    assert_no_server_error(response, f"POST {url} {fields!r}")
+    db.session.rollback()
+
+
+@FAST
+@given(
+    action=st.sampled_from(["annuler", "effacer", "agenda/renouveler"]),
+    token=st.one_of(st.none(), segment),
+    with_csrf=st.booleans(),
+    extra=st.dictionaries(text, value, max_size=3),
+)
+def test_registrant_actions_never_cause_a_server_error(client, site, action, token, with_csrf, extra):
+    if token is None:  # a real registrant's link, fresh each time (erasure makes the previous one a 404)
+        site["count"] = site.get("count", 0) + 1
+        event = registry.by_slug(site["event"])
+        email = f"hypothese-{site['count']}@example.org"
+        token = registrations.register(event, {**PERSON, "email": email}).registration.token
+    url = f"/inscription/{token}/{action}"
+    data = dict(extra)
+    if with_csrf:
+        data["csrf_token"] = csrf_token(client, f"/evenements/{site['event']}/inscription")
+    response = client.post(url, data=data)
+    assert_no_server_error(response, f"POST {url} {data!r}")
