@@ -86,6 +86,8 @@ def test_filter_form_keeps_choices_and_offers_the_feed(client, demo):
         "periode=demain",
         "page=abc",
         "page=999",
+        "page=99999999999999999999999",
+        "page=-1",
         "region=%3Cscript%3E",
         "theme=x&club=y",
         "q=" + "é" * 500,
