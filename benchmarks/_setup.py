@@ -21,6 +21,22 @@ def demo_app(**config):
     return app
 
 
+def migrated_app(url: str, **config):
+    """An app on the database at ``url``, migrated, with the demo's clubs, partners and themes."""
+    folder = Path(tempfile.mkdtemp(prefix="rtes-bench-"))
+    os.environ["RTES_INSTANCE_PATH"] = str(folder)
+    from flask_migrate import upgrade
+
+    from rtes_events import create_app
+    from rtes_events.demo.loader import load_demo
+
+    app = create_app({"RATELIMIT_ENABLED": False, "SQLALCHEMY_DATABASE_URI": url, **config})
+    with app.app_context():
+        upgrade()
+        load_demo()
+    return app
+
+
 def timed(label: str, call, repeat: int, baseline: float | None = None) -> float:
     """Run ``call`` ``repeat`` times; print the mean time and its ratio to ``baseline``."""
     import time

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -80,6 +81,8 @@ class Event(db.Model):
     """One event. Times are stored as naive UTC; ``all_day`` events span whole Paris days."""
 
     __tablename__ = "events"
+    # Upcoming and past events are counted from this index alone, without reading the events.
+    __table_args__ = (Index("ix_events_ends_at_status", "ends_at", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: f"{uuid.uuid4()}@rtes.fr")
@@ -89,7 +92,7 @@ class Event(db.Model):
     summary: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
     month_only: Mapped[bool] = mapped_column(Boolean, default=False)
     mode: Mapped[str | None] = mapped_column(String(20))
