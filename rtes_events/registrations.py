@@ -53,12 +53,18 @@ def unavailable(event: Event) -> str | None:
     return None
 
 
-def refusal(event: Event) -> str | None:
-    """Why ``event`` takes no registration on this platform now, or None when it does."""
+def refusal(event: Event, *, window: bool = True) -> str | None:
+    """Why ``event`` takes no registration on this platform now, or None when it does.
+
+    ``window=False`` ignores the registration window (opening and closing dates): organisers add
+    people by hand outside it.
+    """
     if reason := unavailable(event):
         return reason
     if event.registration_provider != "local":
         return "Les inscriptions à cet événement se font sur le site du partenaire."
+    if not window:
+        return None
     now = clock.now()
     if event.registration_opens_at and event.registration_opens_at > now:
         return f"Les inscriptions ouvrent le {moment(clock.to_local(event.registration_opens_at))}."
@@ -147,9 +153,12 @@ def locked_event(event_id: int):
         raise
 
 
-def register(event: Event, data: dict) -> Outcome:
-    """Register someone to ``event``: confirmed while places last, then waitlisted, else refused."""
-    if reason := refusal(event):
+def register(event: Event, data: dict, *, window: bool = True) -> Outcome:
+    """Register someone to ``event``: confirmed while places last, then waitlisted, else refused.
+
+    ``window=False``: an organiser's manual add, allowed outside the registration window.
+    """
+    if reason := refusal(event, window=window):
         raise RegistrationRefused(reason)
     values = clean(data)
     errors = [m for messages in hook().rtes_validate_registration(event=event, data=values) for m in messages]
@@ -157,15 +166,15 @@ def register(event: Event, data: dict) -> Outcome:
         raise RegistrationRefused(*errors)
     try:
         with locked_event(event.id) as locked:
-            return _register_locked(locked, values)
+            return _register_locked(locked, values, window)
     except IntegrityError:
         # Another request registered the same e-mail at the same instant: that one stands.
         with locked_event(event.id) as locked:
-            return _register_locked(locked, values)
+            return _register_locked(locked, values, window)
 
 
-def _register_locked(event: Event, values: dict) -> Outcome:
-    if reason := refusal(event):  # again, under the lock: the event may have changed meanwhile
+def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome:
+    if reason := refusal(event, window=window):  # again, under the lock: the event may have changed meanwhile
         raise RegistrationRefused(reason)
     existing = db.session.scalar(
         select(Registration).where(
@@ -242,11 +251,7 @@ def promote(event: Event) -> list[Registration]:
 
     Call it inside ``locked_event``; it is the one place places are handed on.
     """
-    waiting = db.session.scalars(
-        select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "waitlisted")
-        .order_by(Registration.waitlist_position, Registration.id)
-    ).all()
+    waiting = _waiting_list(event.id)
     free = len(waiting) if event.capacity is None else event.capacity - confirmed_count(event.id)
     promoted = waiting[: max(free, 0)]
     for registration in promoted:
@@ -258,6 +263,82 @@ def promote(event: Event) -> list[Registration]:
     for registration in promoted:
         hook().rtes_registration_promoted(registration=registration)
     return promoted
+
+
+def _waiting_list(event_id: int) -> list[Registration]:
+    return db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.status == "waitlisted")
+        .order_by(Registration.waitlist_position, Registration.id)
+    ).all()
+
+
+def move_up(registration: Registration) -> Registration:
+    """Move a waitlisted registration one place up the waiting list (an organiser's choice); the
+    positions are renumbered from 1."""
+    registration_id = registration.id
+    with locked_event(registration.event_id) as event:
+        waiting = _waiting_list(event.id)
+        index = next((i for i, r in enumerate(waiting) if r.id == registration_id), None)
+        if index is None:
+            raise RegistrationRefused("Cette inscription n'est pas en liste d'attente.")
+        if index == 0:
+            raise RegistrationRefused("Cette inscription est déjà la première de la liste d'attente.")
+        waiting[index - 1], waiting[index] = waiting[index], waiting[index - 1]
+        for position, waiting_registration in enumerate(waiting, start=1):
+            waiting_registration.waitlist_position = position
+        return waiting[index - 1]
+
+
+ATTENDANCE_STATUSES = ("confirmed", "attended", "absent")
+ATTENDANCE_NOTE = "présences relevées"
+
+
+def attendance_refusal(event: Event) -> str | None:
+    """Why the attendance of ``event`` cannot be taken now (it is taken from its start), or None."""
+    if event.status == "cancelled":
+        return "Cet événement est annulé : il n'y a pas de présences à relever."
+    if event.starts_at > clock.now():
+        when = moment(clock.to_local(event.starts_at))
+        return f"Les présences se relèvent à partir du début de l'événement, le {when}."
+    return None
+
+
+def mark_attendance(registration: Registration, present: bool) -> Registration:
+    """Record whether a confirmed registrant came (``attended`` or ``absent``); the event's reported
+    attendance is then the number of ``attended``, in the same transaction."""
+    registration_id = registration.id
+    with locked_event(registration.event_id) as event:
+        if reason := attendance_refusal(event):
+            raise RegistrationRefused(reason)
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        if registration.status not in ATTENDANCE_STATUSES:
+            raise RegistrationRefused("Seules les inscriptions confirmées ont une présence à relever.")
+        registration.status = "attended" if present else "absent"
+        _report_attendance(event)
+    return registration
+
+
+def mark_all_present(event: Event) -> int:
+    """Mark present every confirmed registrant of ``event`` not marked yet; returns how many."""
+    with locked_event(event.id) as event:
+        if reason := attendance_refusal(event):
+            raise RegistrationRefused(reason)
+        unmarked = db.session.scalars(
+            select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
+        ).all()
+        for registration in unmarked:
+            registration.status = "attended"
+        _report_attendance(event)
+    return len(unmarked)
+
+
+def _report_attendance(event: Event) -> None:
+    db.session.flush()
+    event.participants = db.session.scalar(
+        select(func.count()).where(Registration.event_id == event.id, Registration.status == "attended")
+    )
+    event.participants_note = ATTENDANCE_NOTE
 
 
 def purge_personal_data(retention_days: int) -> int:

@@ -67,9 +67,10 @@ class RegistrationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.consent.label.text = CONSENT_TEXT.format(
-            retention=retention(current_app.config["RTES_RETENTION_DAYS"])
-        )
+        if self.consent is not None:  # None in the organisers' form (forms/registrants.py)
+            self.consent.label.text = CONSENT_TEXT.format(
+                retention=retention(current_app.config["RTES_RETENTION_DAYS"])
+            )
 
     plugin_field_names: tuple[str, ...] = ()
 
@@ -89,10 +90,12 @@ def _jsonable(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def registration_form(extra_fields: list[tuple[str, object]]) -> type[RegistrationForm]:
-    """A RegistrationForm subclass with the plugins' extra ``(name, unbound field)`` pairs."""
+def registration_form(
+    extra_fields: list[tuple[str, object]], base: type[RegistrationForm] = RegistrationForm
+) -> type[RegistrationForm]:
+    """A subclass of ``base`` with the plugins' extra ``(name, unbound field)`` pairs."""
     if not extra_fields:
-        return RegistrationForm
+        return base
     names = [name for name, _ in extra_fields]
     reserved = {*RegistrationForm.CORE_FIELDS, "csrf_token", "meta"}
     clashes = {name for name in names if name in reserved or names.count(name) > 1}
@@ -100,4 +103,4 @@ def registration_form(extra_fields: list[tuple[str, object]]) -> type[Registrati
         raise ValueError(f"plugin registration fields reuse a taken name: {sorted(clashes)}")
     attributes = dict(extra_fields)
     attributes["plugin_field_names"] = tuple(names)
-    return type("PluginRegistrationForm", (RegistrationForm,), attributes)
+    return type(f"Plugin{base.__name__}", (base,), attributes)

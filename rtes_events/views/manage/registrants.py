@@ -1,0 +1,226 @@
+"""The registrants of a session: list and search, manual add, cancellation, waiting list, exports,
+sign-in sheet, attendance and messages. Each change is recorded in the audit log."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ... import audit, exports, registrants, registrations
+from ...extensions import db
+from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
+from ...models.registrations import STATUSES
+from ...permissions import can_manage
+from ...plugins import hook
+from ...registrations import RegistrationRefused
+from . import bp, event_for, registration_for, wants_preview
+
+
+def _log(action: str, **details) -> None:
+    """Record ``action`` in the audit log and commit (the change itself is committed already)."""
+    audit.record(action, **details)
+    db.session.commit()
+
+
+def _to_list(event, registration=None):
+    anchor = f"inscription-{registration.id}" if registration is not None else None
+    return redirect(url_for(".registrants", event_id=event.id, _anchor=anchor), 303)
+
+
+def _flash_refusal(refused: RegistrationRefused) -> None:
+    for message in refused.messages:
+        flash(message, "error")
+
+
+@bp.get("/evenements/<int:event_id>/inscrits", endpoint="registrants")
+def registrants_list(event_id: int):
+    event = event_for(event_id, "registrants")
+    text = request.args.get("q", "")[:200]
+    status = request.args.get("statut", "")
+    return render_template(
+        "manage/registrants.html",
+        event=event,
+        registrations=registrants.search(event, text, status),
+        counts=registrants.counts(event),
+        places_left=registrations.places_left(event),
+        q=text,
+        status=status if status in STATUSES else "",
+        statuses=STATUSES,
+        can_export=can_manage(current_user, event, "export"),
+    )
+
+
+@bp.route("/evenements/<int:event_id>/inscrits/ajouter", methods=["GET", "POST"])
+def registrant_add(event_id: int):
+    event = event_for(event_id, "registrants")
+    fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
+    form = registrant_form(fields)()
+    page = {
+        "event": event,
+        "form": form,
+        "refusal": registrations.refusal(event, window=False),
+        "places_left": registrations.places_left(event),
+    }
+    if not form.is_submitted():
+        return render_template("manage/registrants_add.html", **page)
+    if page["refusal"]:
+        return render_template("manage/registrants_add.html", **page), 409
+    if not form.validate():
+        return render_template("manage/registrants_add.html", **page), 400
+    try:
+        outcome = registrations.register(event, form.registration_data(), window=False)
+    except RegistrationRefused as refused:
+        return render_template("manage/registrants_add.html", refused=refused.messages, **page), 409
+    registration = outcome.registration
+    if not outcome.created:
+        flash(
+            f"{registration.email} est déjà inscrit·e ({registration.status_label.lower()}) : "
+            "le lien de son inscription lui a été renvoyé.",
+            "warning",
+        )
+        return _to_list(event, registration)
+    _log("registration.added", registration=registration, status=registration.status)
+    if registration.status == "waitlisted":
+        where = f"en liste d'attente (position {registration.waitlist_position})"
+    else:
+        where = "confirmée"
+    flash(
+        f"Inscription de {registration.full_name} {where} ; un e-mail de confirmation lui est envoyé.",
+        "success",
+    )
+    return _to_list(event, registration)
+
+
+@bp.post("/evenements/<int:event_id>/inscrits/<int:registration_id>/annuler")
+def registrant_cancel(event_id: int, registration_id: int):
+    event = event_for(event_id, "registrants")
+    registration = registration_for(event, registration_id)
+    if registration.status == "cancelled":
+        flash("Cette inscription est déjà annulée.", "warning")
+        return _to_list(event, registration)
+    try:
+        registrations.cancel(registration)
+    except RegistrationRefused as refused:
+        _flash_refusal(refused)
+        return _to_list(event, registration)
+    _log("registration.cancelled", registration=registration)
+    flash(
+        f"Inscription de {registration.full_name} annulée ; la personne en est informée par e-mail, "
+        "et la première personne de la liste d'attente obtient la place libérée.",
+        "success",
+    )
+    return _to_list(event, registration)
+
+
+@bp.post("/evenements/<int:event_id>/inscrits/<int:registration_id>/remonter")
+def registrant_move_up(event_id: int, registration_id: int):
+    event = event_for(event_id, "registrants")
+    registration = registration_for(event, registration_id)
+    try:
+        registration = registrations.move_up(registration)
+    except RegistrationRefused as refused:
+        _flash_refusal(refused)
+        return _to_list(event, registration)
+    _log("registration.moved_up", registration=registration, position=registration.waitlist_position)
+    flash(
+        f"{registration.full_name} passe en position {registration.waitlist_position} de la liste d'attente.",
+        "success",
+    )
+    return _to_list(event, registration)
+
+
+@bp.get("/evenements/<int:event_id>/export.<fmt>")
+def export(event_id: int, fmt: str):
+    event = event_for(event_id, "export")
+    if fmt not in exports.FORMATS:
+        abort(404)
+    result = exports.build(event, fmt)
+    _log("registrants.exported", event=event, format=fmt, rows=result.rows)
+    response = Response(result.content, content_type=result.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/evenements/<int:event_id>/emargement")
+def signin_sheet(event_id: int):
+    event = event_for(event_id, "registrants")
+    people = registrants.signin_sheet(event)
+    _log("registrants.exported", event=event, format="émargement", rows=len(people))
+    return render_template("manage/signin_sheet.html", event=event, registrations=people)
+
+
+@bp.route("/evenements/<int:event_id>/presences", methods=["GET", "POST"])
+def attendance(event_id: int):
+    """One small form per registrant (present / absent), and « tous présents » for the unmarked."""
+    event = event_for(event_id, "registrants")
+    refusal = registrations.attendance_refusal(event)
+    if refusal:
+        return render_template("manage/attendance.html", event=event, refusal=refusal), 409
+    if request.method == "POST":
+        return _mark_attendance(event)
+    return render_template(
+        "manage/attendance.html",
+        event=event,
+        registrations=registrants.signin_sheet(event),
+        counts=registrants.counts(event),
+    )
+
+
+def _mark_attendance(event):
+    presence = request.form.get("presence")
+    registration = None
+    try:
+        if presence == "tous":
+            marked = registrations.mark_all_present(event)
+            _log("registration.attendance", event=event, present=True, count=marked)
+            flash(f"Présence enregistrée pour {marked} personne{'s' if marked > 1 else ''}.", "success")
+        elif presence in ("present", "absent"):
+            registration_id = request.form.get("registration", type=int)
+            if registration_id is None:
+                abort(400)
+            registration = registration_for(event, registration_id)
+            registrations.mark_attendance(registration, presence == "present")
+            _log("registration.attendance", registration=registration, present=presence == "present")
+        else:
+            abort(400)
+    except RegistrationRefused as refused:
+        _flash_refusal(refused)
+    anchor = f"inscription-{registration.id}" if registration is not None else None
+    return redirect(url_for(".attendance", event_id=event.id, _anchor=anchor), 303)
+
+
+@bp.route("/evenements/<int:event_id>/message", methods=["GET", "POST"])
+def message(event_id: int):
+    event = event_for(event_id, "registrants")
+    form = MessageForm()
+    page = {"event": event, "form": form, "audiences": AUDIENCES}
+    if not form.is_submitted() or request.form.get("step") == "edit":
+        return render_template("manage/message.html", **page)
+    if not form.validate():
+        return render_template("manage/message.html", **page), 400
+    label, statuses = AUDIENCES[form.audience.data]
+    recipients = registrants.of_event(event, statuses)
+    if not recipients:
+        page["refused"] = [f"Aucun destinataire : personne dans « {label} »."]
+        return render_template("manage/message.html", **page), 409
+    if wants_preview():
+        preview = registrants.render_message(
+            event, recipients[0], current_user, form.subject.data, form.body.data
+        )
+        return render_template(
+            "manage/message.html",
+            preview=preview,
+            text=preview.get_body(("plain",)).get_content(),
+            recipients=recipients,
+            audience=label,
+            **page,
+        )
+    sent = registrants.send_message(event, statuses, current_user, form.subject.data, form.body.data)
+    _log(
+        "registrants.messaged",
+        event=event,
+        count=sent,
+        subject=form.subject.data,
+        audience=form.audience.data,
+    )
+    flash(f"Message envoyé à {sent} personne{'s' if sent > 1 else ''}.", "success")
+    return _to_list(event)
