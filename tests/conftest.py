@@ -10,6 +10,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 
 from rtes_events import clock, create_app
@@ -28,7 +29,16 @@ BASE_CONFIG = {
 
 def _make_app(instance: Path, url: str, **overrides):
     instance.mkdir(parents=True, exist_ok=True)
-    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
+    request_started.connect(_fresh_globals, app)
+    return app
+
+
+def _fresh_globals(app, **extra) -> None:
+    """Start each request with an empty ``g``, as in production: a request made while the test holds
+    an app context reuses it, and ``g`` would carry the signed-in user (Flask-Login) and the CSRF
+    token (Flask-WTF) of the previous request, whichever client made it."""
+    g.__dict__.clear()
 
 
 def _migrate(instance: Path, url: str) -> None:
@@ -259,6 +269,8 @@ def make_user(app):
 def login(client, user, password: str = PASSWORD):
     """Sign ``user`` in through the login form (CSRF on), and return the response."""
     token = csrf_token(client, "/connexion")
-    response = client.post("/connexion", data={"email": user.email, "password": password, "csrf_token": token})
+    response = client.post(
+        "/connexion", data={"email": user.email, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     return response

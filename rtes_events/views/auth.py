@@ -114,7 +114,7 @@ def change_password():
     elif valid:
         current_user.set_password(form.password.data)
         db.session.commit()
-        login_user(current_user)  # the session follows the account's new token
+        login_user(current_user._get_current_object())  # the session follows the new token
         flash("Votre mot de passe est changé ; vos autres sessions sont fermées.", "success")
         return redirect(url_for("manage.dashboard"), 303)
     return render_template("auth/change_password.html", form=form), 400
