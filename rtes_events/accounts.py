@@ -89,7 +89,10 @@ def create_user(email: str, scope: Scope, password: str | None = None, name: str
 
 
 def set_scope(user: User, scope: Scope) -> None:
+    """Change the role, clubs and partner; a new role signs the account out everywhere."""
     user.clubs, user.partner = resolve_scope(scope)
+    if user.role != scope.role:
+        user.session_token = new_session_token()
     user.role = scope.role
 
 

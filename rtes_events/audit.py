@@ -23,6 +23,7 @@ LABELS = {
     "user.updated": "Compte modifié",
     "user.deactivated": "Compte désactivé",
     "user.reactivated": "Compte réactivé",
+    "user.link_sent": "Lien de mot de passe envoyé",
 }
 
 
@@ -51,6 +52,16 @@ def for_event(event: Event, limit: int = 200) -> list[AuditEntry]:
     return db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.event_id == event.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def for_user(user, limit: int = 200) -> list[AuditEntry]:
+    """What was done to the account ``user``, newest first."""
+    return db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.target_user_id == user.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(limit)
     ).all()

@@ -19,6 +19,13 @@ from . import worker as worker_loop
 DEMO_WORKER_INTERVAL = 0.5  # seconds: the demo's e-mails appear at once
 
 
+class Refused(click.ClickException):
+    """A French refusal on stderr, exit code 1 (click would prefix it with an English « Error: »)."""
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
 def _create_app():
     from . import create_app
 
@@ -153,6 +160,6 @@ def create_user(email: str, role: str, clubs: tuple[str, ...], partner: str | No
         db.session.commit()
     except accounts.AccountError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from exc
+        raise Refused(f"Compte non créé : {exc}") from exc
     scope = ", ".join([*(c.name for c in user.clubs), *([user.partner.name] if user.partner else [])])
     click.echo(f"Compte créé : {user.email} ({user.role_label}{' — ' + scope if scope else ''})")

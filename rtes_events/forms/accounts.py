@@ -2,7 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts import MIN_PASSWORD
 from ..models.accounts import ROLES
@@ -68,13 +70,21 @@ class AccountForm(FlaskForm):
     """An account's role and scope; ``choose`` fills the club and partner lists."""
 
     name = StringField("Nom", filters=[strip], validators=[length("Nom", 200)])
-    role = SelectField("Rôle", choices=list(ROLES.items()))
-    clubs = SelectMultipleField("Clubs (co-organisateur·rice)", coerce=str)
-    partner = SelectField("Partenaire (co-organisateur·rice)", coerce=str)
+    role = SelectField("Rôle", choices=[SelectChoice(key, label) for key, label in ROLES.items()])
+    clubs = SelectMultipleField(
+        "Clubs (co-organisateur·rice)",
+        coerce=str,
+        description="Ignorés pour les autres rôles.",
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    partner = SelectField(
+        "Partenaire (co-organisateur·rice)", coerce=str, description="Ignoré pour les autres rôles."
+    )
 
     def choose(self, clubs, partners) -> "AccountForm":
-        self.clubs.choices = [(club.slug, club.name) for club in clubs]
-        self.partner.choices = [("", "Aucun"), *((p.key, p.name) for p in partners)]
+        self.clubs.choices = [SelectChoice(club.slug, club.name) for club in clubs]
+        self.partner.choices = [SelectChoice("", "Aucun"), *(SelectChoice(p.key, p.name) for p in partners)]
         return self
 
     def validate_clubs(self, field):
