@@ -78,4 +78,4 @@ def wants_preview() -> bool:
     return request.form.get("step") == "preview"
 
 
-from . import accounts, dashboard, registrants  # noqa: E402,F401  (routes register on ``bp``)
+from . import accounts, dashboard, events, registrants  # noqa: E402,F401  (routes register on ``bp``)
