@@ -1,20 +1,41 @@
-"""Cost of the capacity lock: registrations per second with and without it, in the same run.
+"""Registrations: the cost of the capacity lock, and 200 people at once for 50 places through gunicorn.
 
-    python benchmarks/registrations.py [REGISTRATIONS]
+    python benchmarks/registrations.py [REGISTRATIONS] [--burst-only]
 
-Registers REGISTRATIONS people (default 200) one after the other on an event with a capacity,
-first without the lock (baseline: what the lock costs on an uncontended path), then with it.
+1. Registers REGISTRATIONS people (default 200) one after the other on an event with a capacity,
+   first without the lock (baseline: what the lock costs on an uncontended path), then with it.
+2. Serves the platform with gunicorn (4 workers) beside ``rtes-events worker`` (at a lower CPU
+   priority, ``nice 10``, as the README's systemd unit runs it), on SQLite and on a
+   throw-away PostgreSQL server (run as a non-root user, as in the tests), and posts 200
+   registrations for 50 places at the same instant: checks that exactly 50 are confirmed and 150
+   waitlisted, and prints the slowest and median answers against 200 simultaneous ``/healthz``
+   on the same server (baseline), then how long the worker took to send the 200 e-mails.
 """
 
+import http.client
+import os
+import platform
+import re
+import sqlite3
+import subprocess
 import sys
+import threading
 import time
+from datetime import timedelta
+from pathlib import Path
+from statistics import median
+from urllib.parse import urlencode
 
 from _setup import demo_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from rtes_events import registrations
-from rtes_events.extensions import db
-from rtes_events.models import Event
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rtes_events import clock, registrations  # noqa: E402
+from rtes_events.extensions import db  # noqa: E402
+from rtes_events.models import Event, OutboxMessage, Registration  # noqa: E402
+from tests.postgres import PostgresServer, binaries  # noqa: E402
 
 PERSON = {
     "first_name": "Camille",
@@ -23,6 +44,8 @@ PERSON = {
     "function": "agent",
     "consent": True,
 }
+PEOPLE, PLACES, WORKERS = 200, 50, 4
+BIN = Path(sys.executable).parent
 
 
 def run(app, lock: bool, count: int) -> float:
@@ -35,7 +58,7 @@ def run(app, lock: bool, count: int) -> float:
         return (time.perf_counter() - start) / count
 
 
-def main(count: int) -> None:
+def lock_cost(count: int) -> None:
     app = demo_app()
     base = run(app, False, count)
     locked = run(app, True, count)
@@ -43,5 +66,195 @@ def main(count: int) -> None:
     print(f"{'with lock':<28} {locked * 1000:8.2f} ms per registration  ×{locked / base:5.2f}")
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Platform:
+    """gunicorn and the outbox worker on one database, for the time of a ``with`` block."""
+
+    def __init__(self, database_url: str | None):
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "RTES_BASE_URL": f"http://127.0.0.1:{self.port}",
+            "RTES_REGISTRATION_RATE_LIMIT": "100000 per minute",
+            "RTES_REGISTRATION_EMAIL_RATE_LIMIT": "100000 per minute",
+        }
+        if database_url:
+            self.env["RTES_DATABASE_URL"] = database_url
+        os.environ.update(self.env)
+        self.app = demo_app()  # a new instance folder; migrates and loads the demo data on the database
+        self.env["RTES_INSTANCE_PATH"] = self.app.instance_path
+        with self.app.app_context():
+            starts = clock.now() + timedelta(days=30)
+            db.session.add(
+                Event(
+                    slug="rafale",
+                    kind="webinaire",
+                    title="Rafale",
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=2),
+                    capacity=PLACES,
+                    waitlist=True,
+                    status="published",
+                )
+            )
+            db.session.commit()
+            db.engine.dispose()
+
+    def __enter__(self):
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": self.env}
+        server = [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}"]
+        self.processes = [
+            subprocess.Popen([*server, "rtes_events:create_app()"], **quiet),  # noqa: S603
+            subprocess.Popen(["nice", "-n", "10", str(BIN / "rtes-events"), "worker"], **quiet),  # noqa: S603 S607
+        ]
+        for _ in range(300):
+            try:
+                if request("GET", self.port, "/healthz")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+    def counts(self) -> tuple[int, int, int]:
+        """(confirmed, waitlisted, e-mails still to send) on the burst's event."""
+        with self.app.app_context():
+            event_id = db.session.scalar(select(Event.id).where(Event.slug == "rafale"))
+            by_status = dict(
+                db.session.execute(
+                    select(Registration.status, func.count())
+                    .where(Registration.event_id == event_id)
+                    .group_by(Registration.status)
+                ).all()
+            )
+            pending = db.session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+            )
+            db.session.remove()
+            return by_status.get("confirmed", 0), by_status.get("waitlisted", 0), pending
+
+
+def request(method: str, port: int, path: str, body: str | None = None, headers=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        cookies = [c.split(";")[0] for name, c in response.getheaders() if name.lower() == "set-cookie"]
+        return (
+            response.status,
+            "; ".join(c for c in cookies if c.startswith("session=")),
+            response.read().decode(),
+        )
+    finally:
+        connection.close()
+
+
+def prepared_posts(port: int, count: int) -> list[tuple[str, dict]]:
+    """One session per person: the form is fetched first (cookie and CSRF token), not timed."""
+    posts = []
+    for n in range(count):
+        status, cookie, page = request("GET", port, "/evenements/rafale/inscription")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+        form = {**PERSON, "consent": "y", "email": f"personne{n}@example.org", "csrf_token": token}
+        headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        posts.append((urlencode(form), headers))
+    return posts
+
+
+def burst(port: int, calls: list) -> list[tuple[int, float]]:
+    """Send every request at the same instant, one thread each; (status, seconds) per request."""
+    gate = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def one(index, method, path, body, headers):
+        gate.wait()
+        started = time.perf_counter()
+        status = request(method, port, path, body, headers)[0]
+        results[index] = (status, time.perf_counter() - started)
+
+    threads = [threading.Thread(target=one, args=(i, *call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def simultaneous(label: str, database_url: str | None) -> None:
+    with Platform(database_url) as served:
+        health = burst(served.port, [("GET", "/healthz", None, {})] * PEOPLE)
+        posts = prepared_posts(served.port, PEOPLE)
+        started = time.perf_counter()
+        answers = burst(served.port, [("POST", "/evenements/rafale/inscription", b, h) for b, h in posts])
+        confirmed, waitlisted, pending = served.counts()
+        while pending and time.perf_counter() - started < 120:
+            time.sleep(0.2)
+            pending = served.counts()[2]
+        mailed = time.perf_counter() - started
+    statuses = sorted({status for status, _ in answers})
+    slowest, typical = max(s for _, s in answers), median(s for _, s in answers)
+    base_slowest, base_typical = max(s for _, s in health), median(s for _, s in health)
+    exact = "exact" if (confirmed, waitlisted) == (PLACES, PEOPLE - PLACES) else "WRONG"
+    print(f"{label}: {confirmed} confirmed / {waitlisted} waitlisted ({exact}), answers {statuses}")
+    print(
+        f"  {PEOPLE} × /healthz at once (baseline)   slowest {base_slowest:6.3f} s,"
+        f" median {base_typical:6.3f} s"
+    )
+    print(
+        f"  {PEOPLE} registrations at once            slowest {slowest:6.3f} s, median {typical:6.3f} s"
+        f"  ×{slowest / base_slowest:5.2f} / ×{typical / base_typical:5.2f}"
+    )
+    print(
+        f"  every e-mail sent by the worker {mailed:6.2f} s after the burst began"
+        if not pending
+        else f"  {pending} e-mail(s) still pending after 120 s"
+    )
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{os.cpu_count()} CPU ({cpu}), Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def main(count: int, burst_only: bool) -> None:
+    print(machine())
+    if not burst_only:
+        lock_cost(count)
+    print(f"{PEOPLE} people at once for {PLACES} places, gunicorn --workers {WORKERS} and the outbox worker:")
+    simultaneous("SQLite", None)
+    bindir = binaries()
+    if bindir is None:
+        print("PostgreSQL: not installed, skipped")
+        return
+    server = PostgresServer(bindir, free_port())
+    server.start()
+    try:
+        simultaneous("PostgreSQL", server.url(server.new_database()))
+    finally:
+        server.stop()
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(arguments[0]) if arguments else 200, "--burst-only" in sys.argv)
