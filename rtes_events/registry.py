@@ -94,12 +94,10 @@ def upcoming(filters: EventFilter = EventFilter()) -> Select:
 
 
 def past(filters: EventFilter = EventFilter()) -> Select:
-    """Events already over, latest first (an event over has started: the index of starts is then
-    walked back from now, not from the last event ever planned)."""
-    now = clock.now()
+    """Events already over, latest first."""
     return (
         events_query(filters)
-        .where(Event.ends_at < now, Event.starts_at < now)
+        .where(Event.ends_at < clock.now())
         .order_by(Event.starts_at.desc(), Event.id.desc())
     )
 

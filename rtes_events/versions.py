@@ -13,8 +13,10 @@ several app servers agree through the database. Scopes:
 Raw SQL text statements are not seen: write through the ORM.
 """
 
+import functools
+
 from flask_sqlalchemy.session import Session
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import DateTime, Select, bindparam, event, func, inspect, select, update
 from sqlalchemy.sql.dml import UpdateBase
 
 from . import clock
@@ -89,14 +91,20 @@ def current(*scopes: str, moments: bool = False) -> tuple:
     """The versions of ``scopes`` (all by default), in one query; with ``moments``, also the latest
     start, end and registration opening and closing already reached, which change what pages show
     as time passes."""
-    scopes = scopes or SCOPES
+    statement = _statement(scopes or SCOPES, moments)
+    return tuple(db.session.connection().execute(statement, {"now": clock.now()}).one())
+
+
+@functools.cache
+def _statement(scopes: tuple[str, ...], moments: bool) -> Select:
+    """The query of ``current``, built once: it runs before every cached answer."""
     columns = [
         select(DataVersion.version).where(DataVersion.scope == scope).scalar_subquery() for scope in scopes
     ]
     if moments:
-        now = clock.now()
+        now = bindparam("now", type_=DateTime)
         columns += [
-            select(db.func.max(column)).where(column <= now).scalar_subquery()
+            select(func.max(column)).where(column <= now).scalar_subquery()
             for column in (
                 Event.starts_at,
                 Event.ends_at,
@@ -104,4 +112,4 @@ def current(*scopes: str, moments: bool = False) -> tuple:
                 Event.registration_closes_at,
             )
         ]
-    return tuple(db.session.execute(select(*columns)).one())
+    return select(*columns)
