@@ -4,7 +4,7 @@ sign-in sheet, attendance and messages. Each change is recorded in the audit log
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import audit, exports, registrants, registrations
+from ... import audit, clock, exports, registrants, registrations
 from ...extensions import db
 from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
 from ...models.registrations import STATUSES
@@ -40,7 +40,7 @@ def registrants_list(event_id: int):
         event=event,
         registrations=registrants.search(event, text, status),
         counts=registrants.counts(event),
-        places_left=registrations.places_left(event),
+        places_left=None if event.starts_at <= clock.now() else registrations.places_left(event),
         q=text,
         status=status if status in STATUSES else "",
         statuses=STATUSES,
