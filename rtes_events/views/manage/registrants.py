@@ -153,8 +153,9 @@ def attendance(event_id: int):
     """One small form per registrant (present / absent), and « tous présents » for the unmarked."""
     event = event_for(event_id, "registrants")
     refusal = registrations.attendance_refusal(event)
-    if refusal:
-        return render_template("manage/attendance.html", event=event, refusal=refusal), 409
+    if refusal:  # the page says why; a POST is refused
+        status = 409 if request.method == "POST" else 200
+        return render_template("manage/attendance.html", event=event, refusal=refusal), status
     if request.method == "POST":
         return _mark_attendance(event)
     return render_template(
