@@ -147,6 +147,69 @@ def build_vevent(event: Event, registration: Registration | None = None, earlier
     return vevent
 
 
+def public_vevent(event: Event) -> bytes:
+    """The public VEVENT of ``event``, serialised.
+
+    Written here directly (the properties of ``build_vevent``, several times faster than
+    icalendar), unless a plugin implements ``rtes_ical_event``: then through icalendar."""
+    if hook().rtes_ical_event.get_hookimpls():
+        return build_vevent(event).to_ical()
+    page_url = external_url("public.event", slug=event.slug)
+    name, address = parseaddr(current_app.config["RTES_MAIL_FROM"])
+    changed = f"{event.updated_at:%Y%m%dT%H%M%SZ}"
+    place = location(event)
+    categories = [event.kind_label, *(theme.name for theme in event.themes)]
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_text(clean_text(event.title))}",
+        _when("DTSTART", _start(event)),
+        _when("DTEND", _end(event)),
+        f"DTSTAMP:{changed}",
+        f"UID:{_text(event.uid)}",
+        f"SEQUENCE:{event.sequence or 0}",
+        "CATEGORIES:" + ",".join(_text(category) for category in categories),
+        f"CREATED:{event.created_at:%Y%m%dT%H%M%SZ}",
+        f"DESCRIPTION:{_text(description(event, page_url))}",
+        f"LAST-MODIFIED:{changed}",
+        *([f"LOCATION:{_text(place)}"] if place else []),
+        f"ORGANIZER;CN={_parameter(clean_text(name) or 'RTES')}:mailto:{address}",
+        f"STATUS:{EVENT_STATUS.get(event.status, 'CONFIRMED')}",
+        f"URL:{page_url}",
+        "END:VEVENT",
+    ]
+    return b"".join(_fold(line.encode()) for line in lines)
+
+
+def _text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 §3.3.11 says."""
+    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return escaped.replace("\r\n", "\\n").replace("\n", "\\n")
+
+
+def _parameter(value: str) -> str:
+    value = value.replace('"', "")
+    return f'"{value}"' if any(c in value for c in ",;:") else value
+
+
+def _when(name: str, moment: date | datetime) -> str:
+    if isinstance(moment, datetime):
+        return f"{name};TZID={TIMEZONE}:{moment:%Y%m%dT%H%M%S}"
+    return f"{name};VALUE=DATE:{moment:%Y%m%d}"
+
+
+def _fold(line: bytes) -> bytes:
+    """A content line folded at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
+    parts, limit = [], 75
+    while len(line) > limit:
+        cut = limit
+        while line[cut] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            cut -= 1
+        parts.append(line[:cut])
+        line, limit = line[cut:], 74  # the leading space counts
+    parts.append(line)
+    return b"\r\n ".join(parts) + b"\r\n"
+
+
 def _start(event: Event) -> date | datetime:
     return event.local_start.date() if event.all_day else event.local_start
 
@@ -218,7 +281,7 @@ def public_feed(query: Select, name: str) -> tuple[bytes, datetime | None]:
         load = query if len(missing) > LOAD_BY_ID else select(Event).where(Event.id.in_(missing))
         for event in db.session.scalars(load.options(subqueryload(Event.themes))):
             if event.id in missing:
-                built[missing[event.id]] = build_vevent(event).to_ical()
+                built[missing[event.id]] = public_vevent(event)
         cache.vevents.set_many(built)
     vevents = [built.get(key, b"") if body is None else body for key, body in zip(keys, kept, strict=True)]
     changed = max((row.updated_at for row in rows), default=None)

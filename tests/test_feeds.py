@@ -4,9 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from rtes_events import clock, registrations
+from rtes_events import clock, feeds, registrations
+from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.feeds import registration_ics
 from rtes_events.hookspecs import hookimpl
@@ -367,3 +368,17 @@ def test_hook_rtes_ical_event(app, client, make_event, make_registration, person
     [vevent] = parse(client.get(personal_url()).data).events
     assert str(vevent["X-RTES-TEST"]) == "privé"
     assert recorder.calls == [(event.slug, True)]
+
+
+def test_public_vevents_written_directly_say_what_icalendar_says(app, make_event):
+    """Without a plugin changing VEVENTs, they are written without icalendar: the same content."""
+    load_demo()
+    make_event(title="Titre ; avec, des \\ signes\r\net « guillemets » " * 3, summary="é" * 200)
+    make_event(status="cancelled", mode="hybrid", venue="Salle ; 1", city="Saint-Étienne")
+    make_event(themes=[Theme(slug="a-b", name="Achats, alimentation")], status="postponed")
+    with app.test_request_context():
+        for event in db.session.scalars(select(Event)):
+            direct = feeds.public_vevent(event)
+            assert all(len(line) <= 75 for line in direct.split(b"\r\n"))
+            written = icalendar.Event.from_ical(direct)
+            assert written.to_ical() == feeds.build_vevent(event).to_ical(), event.slug
