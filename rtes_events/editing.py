@@ -158,6 +158,8 @@ def update(user, event: Event, data: dict) -> list[str]:
     kind, club = data.get("kind", event.kind), data.get("club", event.club)
     if (kind, club) != (event.kind, event.club) and not may_create(user, kind, club):
         raise EditingRefused("Vous ne pouvez pas créer ce type de session dans ce club.")
+    if (data.get("starts_at"), data.get("ends_at")) == (event.starts_at, event.ends_at):
+        data = {name: value for name, value in data.items() if name != "month_only"}  # still a month
     before, sequence = when(event), event.sequence
     changed = _apply(event, data)
     if not changed:

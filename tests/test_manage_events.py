@@ -324,6 +324,21 @@ def test_saving_an_unchanged_form_records_nothing(client, admin, session_idf):
     assert audit_actions(session_idf) == []
 
 
+def test_an_event_known_by_its_month_only_stays_so_when_its_texts_change(client, admin):
+    import_data({"events": [{"kind": "rencontre", "title": "Rencontre nationale", "start": "2024-06"}]})
+    event = db.session.scalar(select(Event).where(Event.title == "Rencontre nationale"))
+    login(client, admin)
+    form = text(client.get(page(event, "modifier")))
+    assert 'value="2024-06-01"' in form and 'id="start_time" name="start_time" type="time" value=""' in form
+    data = {**FORM, "kind": "rencontre", "club": "", "date": "2024-06-01", "start_time": "", "end_time": ""}
+    data["title"] = "Rencontre nationale des collectivités"
+    assert post(client, page(event, "modifier"), data).status_code == 303
+    event = reload(event)
+    assert (event.title, event.month_only, event.all_day) == (data["title"], True, True)
+    [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.event_id == event.id)).all()
+    assert "début" not in entry.details["modifications"] and "date initiale" not in entry.details
+
+
 # Postponing, cancelling
 
 
