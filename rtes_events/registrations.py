@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from . import clock, outbox
 from .extensions import db
@@ -142,7 +143,12 @@ def locked_event(event_id: int):
     locking = current_app.config["RTES_REGISTRATION_LOCK"]
     if locking and session.get_bind().dialect.name == "sqlite":
         session.execute(text("BEGIN IMMEDIATE"))
-    query = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    query = (
+        select(Event)
+        .where(Event.id == event_id)
+        .options(lazyload("*"))  # the event's own row only: its speakers and the rest are not needed here
+        .execution_options(populate_existing=True)
+    )
     if locking:
         query = query.with_for_update(of=Event)
     try:
