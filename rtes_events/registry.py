@@ -5,6 +5,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from flask import current_app
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -107,6 +108,28 @@ def agenda(filters: EventFilter) -> Select:
     return past(filters) if filters.periode == "passes" else upcoming(filters)
 
 
+class EventPage(SelectPagination):
+    """A page of events: their ids are sorted and cut first, then only those events are read, so
+    that the sort handles small rows however many events match."""
+
+    def _query_items(self) -> list[Event]:
+        query = self._query_args["select"].with_only_columns(Event.id)
+        ids = db.session.scalars(query.limit(self.per_page).offset(self._query_offset)).all()
+        found = {e.id: e for e in db.session.scalars(select(Event).where(Event.id.in_(ids)).options(*LISTED))}
+        return [found[id] for id in ids if id in found]
+
+
+LISTED = (selectinload(Event.club),)  # what event lists show beyond the event
+
+
+def page_of(query: Select, number: int, per_page: int) -> EventPage:
+    """Page ``number`` of the events of ``query``, or its last page when there are fewer."""
+    page = EventPage(select=query, session=db.session, page=number, per_page=per_page, error_out=False)
+    if page.page > page.pages > 0:
+        page = EventPage(select=query, session=db.session, page=page.pages, per_page=per_page)
+    return page
+
+
 def feed_query(filters: EventFilter) -> Select:
     """Events of a calendar feed, cancelled ones kept: upcoming ones and those of the last
     ``RTES_FEED_PAST_MONTHS`` months (from the start of that day), unless ``periode`` asks for
@@ -149,7 +172,7 @@ def club_sessions(club: Club) -> tuple[list[Event], list[Event]]:
 
 def listed(query: Select) -> list[Event]:
     """The events of ``query`` with what event lists show."""
-    return db.session.scalars(query.options(selectinload(Event.club))).all()
+    return db.session.scalars(query.options(*LISTED)).all()
 
 
 def filter_choices() -> dict:

@@ -1,11 +1,8 @@
 """The public agenda (``/`` and ``/evenements/``) and the event page."""
 
 from flask import Blueprint, abort, render_template, request
-from sqlalchemy.orm import selectinload
 
 from .. import cache, registrations, registry
-from ..extensions import db
-from ..models import Event
 from ..plugins import hook
 from ..urls import external_url, webcal
 
@@ -38,10 +35,7 @@ def agenda():
 
 def _agenda(home: bool):
     filters = registry.EventFilter.from_args(request.args)
-    query = registry.agenda(filters).options(selectinload(Event.club))
-    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
-    if page.page > page.pages > 0:
-        page = db.paginate(query, page=page.pages, per_page=PER_PAGE)
+    page = registry.page_of(registry.agenda(filters), page_number(), PER_PAGE)
     feed = external_url("feeds.agenda_ics", **filters.as_args())
     return render_template(
         "public/agenda.html",
