@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import update
 
-from rtes_events import clock, registrations
+from rtes_events import cache, clock, registrations
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
 from rtes_events.models import Club, Event, Region, Theme
@@ -248,3 +248,13 @@ def test_queries_do_not_grow_with_the_number_of_events(app, client, events, url)
     few = cold_queries()
     events(190)
     assert cold_queries() == few
+
+
+def test_rtes_cache_url_names_a_shared_redis(app_factory):
+    shared = app_factory(RTES_CACHE_URL="redis://127.0.0.1:6379/3")
+    for kept in (cache.bodies, cache.vevents):
+        backend = shared.extensions["cache"][kept]
+        assert type(backend).__name__ == "RedisCache"
+        assert backend._write_client.connection_pool.connection_kwargs["db"] == 3
+    local = app_factory()
+    assert type(local.extensions["cache"][cache.bodies]).__name__ == "SimpleCache"
