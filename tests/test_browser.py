@@ -10,16 +10,20 @@ import re
 import shutil
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from rtes_events import registrations, registry, worker
+from rtes_events import accounts, clock, registrations, registry, worker
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
+from rtes_events.models import Event
 
-from .conftest import PERSON, free_port
+from .conftest import PASSWORD, PERSON, free_port
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -175,4 +179,132 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page):
     page.get_by_role("button", name="M'inscrire").click()
     assert "n'a pas pu être enregistrée" in page.get_by_role("alert").inner_text()
     found["form with errors"] = violations(page)
+    assert {path: rules for path, rules in found.items() if rules} == {}
+
+
+CLUB_IDF = "Club des collectivités territoriales pour l'ESS en Île-de-France"
+
+
+def sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/connexion")
+    page.get_by_role("textbox", name="Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Espace des organisateurs"
+
+
+def test_a_co_organiser_runs_a_session_from_creation_to_attendance(live, chromium, tmp_path):
+    with live.app_context():
+        accounts.create_user(
+            "club-idf@example.org", accounts.Scope("coorganiser", ("club-ess-ile-de-france",)), PASSWORD
+        )
+        db.session.commit()
+    organiser = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True)
+    page = organiser.new_page()
+    sign_in(page, live.url, "club-idf@example.org")
+
+    # Create the session (a draft), then publish it.
+    page.get_by_role("link", name="Nouvelle session").click()
+    page.get_by_label("Type de session").select_option("club")
+    page.get_by_label("Club", exact=True).select_option(label=CLUB_IDF)
+    page.get_by_role("textbox", name=re.compile("^Titre")).fill("Club francilien : achats responsables")
+    day = clock.local_today() + timedelta(days=30)
+    page.get_by_label(re.compile("^Date")).first.fill(day.isoformat())
+    page.get_by_label(re.compile("^Heure de début")).fill("09:30")
+    page.get_by_label(re.compile("^Heure de fin")).fill("12:00")
+    page.get_by_label(re.compile("^Format")).select_option("onsite")
+    page.get_by_role("textbox", name=re.compile("^Lieu")).fill("Hôtel de Ville")
+    page.get_by_role("textbox", name=re.compile("^Ville")).fill("Montreuil")
+    page.get_by_label(re.compile("^Nombre de places")).fill("20")
+    page.get_by_role("button", name="Créer la session").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Club francilien : achats responsables"
+    page.get_by_role("button", name="Publier").click()
+    assert "Publié" in page.get_by_role("main").inner_text()
+
+    # A participant finds it in the agenda and registers.
+    visitor = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    public = visitor.new_page()
+    public.goto(live.url + "/evenements/?type=club")
+    public.get_by_role("link", name="Club francilien : achats responsables").click()
+    public.get_by_role("link", name=re.compile("S'inscrire")).click()
+    fill_registration(public, "lea.dupont@example.org")
+    assert public.get_by_role("heading", level=1).inner_text() == "Inscription confirmée"
+    visitor.close()
+
+    # The registration shows on the dashboard and in the registrants' list.
+    page.get_by_role("link", name="Tableau de bord").click()
+    assert "Dupont" in page.get_by_role("region", name="Inscriptions récentes").inner_text()
+    page.get_by_role("link", name="Club francilien : achats responsables").first.click()
+    page.get_by_role("link", name="Liste des personnes inscrites").click()
+    assert "lea.dupont@example.org" in page.get_by_role("table").inner_text()
+
+    # Export the list as XLSX and read it back.
+    page.get_by_role("link", name=re.compile("Retour|Club francilien")).first.click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel (XLSX)").click()
+    path = tmp_path / "inscrits.xlsx"
+    download.value.save_as(path)
+    rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Nom", "Prénom", "E-mail") and rows[1][:3] == (
+        "Dupont",
+        "Léa",
+        "lea.dupont@example.org",
+    )
+
+    # The session takes place; the organiser marks attendance with one click.
+    with live.app_context():
+        event = db.session.scalar(select(Event).where(Event.title == "Club francilien : achats responsables"))
+        event.starts_at, event.ends_at = clock.now() - timedelta(hours=3), clock.now() - timedelta(hours=1)
+        db.session.commit()
+        event_id = event.id
+    page.goto(f"{live.url}/espace/evenements/{event_id}/")
+    page.get_by_role("link", name="Relever les présences").click()
+    page.get_by_role("button", name=re.compile("^Présent·e.*Léa Dupont")).click()
+    assert "Présent·e" in page.get_by_role("table").inner_text()
+    with live.app_context():
+        assert db.session.get(Event, event_id).participants == 1
+    organiser.close()
+
+
+def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page):
+    page = audited_page
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
+        registrations.register(event, {**PERSON})
+        db.session.commit()
+        event_id = event.id
+    found = {}
+    for path in ("/connexion", "/mot-de-passe-oublie"):
+        page.goto(live.url + path)
+        found[path] = violations(page)
+    page.goto(live.url + "/connexion")
+    page.get_by_role("button", name="Se connecter").click()
+    found["login with errors"] = violations(page)
+    sign_in(page, live.url, "equipe@rtes.fr")
+    paths = [
+        "/espace/",
+        "/espace/evenements/",
+        "/espace/evenements/nouveau",
+        f"/espace/evenements/{event_id}/",
+        f"/espace/evenements/{event_id}/modifier",
+        f"/espace/evenements/{event_id}/reporter",
+        f"/espace/evenements/{event_id}/annuler",
+        f"/espace/evenements/{event_id}/inscrits",
+        f"/espace/evenements/{event_id}/inscrits/ajouter",
+        f"/espace/evenements/{event_id}/presences",
+        f"/espace/evenements/{event_id}/message",
+        f"/espace/evenements/{event_id}/emargement",
+        "/espace/comptes/",
+        "/espace/comptes/inviter",
+        "/espace/mot-de-passe",
+    ]
+    for path in paths:
+        response = page.goto(live.url + path)
+        assert response.status == 200, path
+        found[path] = violations(page)
+    page.goto(live.url + "/espace/evenements/nouveau")
+    page.evaluate("document.querySelector('main form').noValidate = true")
+    page.get_by_role("button", name="Créer la session").click()
+    found["session form with errors"] = violations(page)
     assert {path: rules for path, rules in found.items() if rules} == {}
