@@ -9,11 +9,12 @@ of time, place or status, and the registrants then get the « changed » e-mail 
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from . import audit, clock, registrations
 from .extensions import db
 from .formatting import when
-from .importer import _themes, event_slug
+from .importer import event_slug, themes_named
 from .models import Club, Event, EventSpeaker
 from .models.events import KINDS
 from .permissions import can_manage, managed_clubs
@@ -146,7 +147,13 @@ def create(user, data: dict) -> Event:
     event = Event(status="draft", slug=unique_slug(clock.to_local(data["starts_at"]).date(), data["title"]))
     db.session.add(event)
     _apply(event, data)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another session of the same date and title, created at the same instant
+        db.session.rollback()
+        raise EditingRefused(
+            "Une session de même date et de même titre vient d'être créée : réessayez."
+        ) from None
     audit.record("event.created", event=event, actor=user)
     db.session.commit()
     return event
@@ -264,7 +271,7 @@ def _apply(event: Event, data: dict) -> list[str]:
     for name in FIELDS:
         if name not in data:
             continue
-        value = _themes(data[name]) if name == "themes" else data[name]
+        value = themes_named(data[name]) if name == "themes" else data[name]
         if getattr(event, name) != value:
             setattr(event, name, value)
             changed.append(name)

@@ -326,7 +326,8 @@ def parse_event(item: dict) -> dict:
     return {"slug": slug, "values": values, "relations": relations}
 
 
-def _themes(names: list[str]) -> list[Theme]:
+def themes_named(names: list[str]) -> list[Theme]:
+    """The themes of these names, created when new, sorted by name."""
     themes = []
     for name in names:
         slug = slugify(name)
@@ -358,7 +359,7 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
         db.session.add(event)
     sequence = event.sequence
     changed = _set(event, values)
-    changed |= _set(event, {"partners": relations["partners"], "themes": _themes(relations["themes"])})
+    changed |= _set(event, {"partners": relations["partners"], "themes": themes_named(relations["themes"])})
     people = [(name, org, role) for (name, org), role in relations["people"]]
     current = [(link.speaker.name, link.speaker.organisation, link.role) for link in event.speaker_links]
     if people != current:

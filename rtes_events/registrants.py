@@ -66,6 +66,19 @@ def counts(event: Event) -> dict[str, int]:
     return {status: 0 for status in STATUSES} | dict(rows.all())
 
 
+def counts_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Registrations per event and status for several events, in one query."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(Registration.event_id, Registration.status, func.count())
+        .where(Registration.event_id.in_(event_ids))
+        .group_by(Registration.event_id, Registration.status)
+    )
+    for event_id, status, count in rows:
+        counts.setdefault(event_id, {})[status] = count
+    return counts
+
+
 def signin_sheet(event: Event) -> list[Registration]:
     """Who signs on the day: the registrations holding a place, by name."""
     return sorted(

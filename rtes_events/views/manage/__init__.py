@@ -5,10 +5,10 @@ Every route is behind ``guard``: signed in, and allowed into the workspace. Each
 outside the user's scope answers 404 (nothing is shown, nothing changes).
 """
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from ...extensions import db
+from ...extensions import db, login_manager
 from ...models import Event, Registration
 from ...permissions import can_manage
 from ...plugins import hook
@@ -19,9 +19,11 @@ bp = Blueprint("manage", __name__, url_prefix="/espace")
 @bp.before_request
 def guard():
     if not current_user.is_authenticated:
-        from ...extensions import login_manager
-
-        return login_manager.unauthorized()
+        if request.method == "GET":
+            return login_manager.unauthorized()
+        # A form's target is no page to come back to (a GET there answers 405): sign in, then start again.
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for("auth.login"), 303)
     if not can_manage(current_user, None, "view"):
         abort(403)
     return None

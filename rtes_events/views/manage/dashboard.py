@@ -3,9 +3,9 @@ recent registrations."""
 
 from flask import render_template
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ... import clock
+from ... import clock, registrants
 from ...extensions import db
 from ...models import Event, Registration
 from ...permissions import can_manage, managed_events, scope_clause
@@ -39,22 +39,9 @@ def dashboard():
         upcoming=upcoming,
         awaiting=awaiting,
         recent=[r for r in recent if can_manage(current_user, r, "registrants")],
-        counts=_counts([event.id for event in upcoming]),
+        counts=registrants.counts_by_event([event.id for event in upcoming]),
     )
 
 
 def _visible(query) -> list[Event]:
     return [event for event in db.session.scalars(query).unique() if can_manage(current_user, event, "view")]
-
-
-def _counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Registrations per event and status, in one query."""
-    counts: dict[int, dict[str, int]] = {}
-    rows = db.session.execute(
-        select(Registration.event_id, Registration.status, func.count())
-        .where(Registration.event_id.in_(event_ids))
-        .group_by(Registration.event_id, Registration.status)
-    )
-    for event_id, status, count in rows:
-        counts.setdefault(event_id, {})[status] = count
-    return counts

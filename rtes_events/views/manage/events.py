@@ -4,7 +4,7 @@ and change sessions through ``editing``."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import audit, clock, editing
+from ... import audit, clock, editing, registrants
 from ...extensions import db
 from ...formatting import one_line, render_markdown
 from ...forms.events import EventForm, PostponeForm
@@ -12,7 +12,6 @@ from ...models import Event
 from ...models.events import STATUSES, fold
 from ...permissions import can_manage, managed_events
 from . import bp, event_for, wants_preview
-from .dashboard import _counts
 
 PER_PAGE = 25
 PERIODS = {"a-venir": "À venir", "passes": "Passées", "toutes": "Toutes"}
@@ -31,7 +30,7 @@ def events():
         "manage/events.html",
         page=page,
         sessions=sessions,
-        counts=_counts([event.id for event in sessions]),
+        counts=registrants.counts_by_event([event.id for event in sessions]),
         filters=filters,
         args={name: value for name, value in filters.items() if value},
         statuses=STATUSES,
@@ -60,7 +59,7 @@ def event(event_id: int):
     return render_template(
         "manage/event.html",
         event=event,
-        counts=_counts([event.id]).get(event.id, {}),
+        counts=registrants.counts(event),
         log=audit.for_event(event),
         label=audit.label,
         can=lambda action: can_manage(current_user, event, action),
@@ -149,7 +148,9 @@ def event_cancel(event_id: int):
         flash(message, "error")
         return redirect(url_for("manage.event", event_id=event.id), 303)
     return render_template(
-        "manage/event_cancel.html", event=event, counts=_counts([event.id]).get(event.id, {})
+        "manage/event_cancel.html",
+        event=event,
+        counts=registrants.counts(event),
     )
 
 
