@@ -59,6 +59,7 @@ def from_environment(instance: Path) -> dict:
         "RTES_PROXY_HOPS": int(env("RTES_PROXY_HOPS", "0")),
         "RTES_CACHE_URL": env("RTES_CACHE_URL", ""),
         "RTES_FEED_PAST_MONTHS": int(env("RTES_FEED_PAST_MONTHS", "12")),
+        "RTES_VERSION_CHECK_SECONDS": float(env("RTES_VERSION_CHECK_SECONDS", "1")),
         "RTES_LOGIN_RATE_LIMIT": env("RTES_LOGIN_RATE_LIMIT", "10 per minute"),
         "RTES_LOGIN_ACCOUNT_RATE_LIMIT": env("RTES_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(env("RTES_SESSION_HOURS", "8"))),

@@ -14,7 +14,9 @@ Raw SQL text statements are not seen: write through the ORM.
 """
 
 import functools
+import time
 
+from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session
 from sqlalchemy import DateTime, Select, bindparam, event, func, inspect, select, update
 from sqlalchemy.sql.dml import UpdateBase
@@ -42,6 +44,8 @@ PRIVATE_TABLES = {
     "users",
 }
 PENDING = "rtes_changed_scopes"
+BUMPED = "rtes_bumped_versions"
+MEMO = "rtes_versions"
 
 
 def scope_of(table: str) -> str | None:
@@ -79,20 +83,39 @@ def _bump(session) -> None:
             .values(version=DataVersion.version + 1)
             .execution_options(synchronize_session=False)
         )
+        session.info[BUMPED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _see_own_changes(session) -> None:
+    """This process sees its own changes at once: what it remembered of the versions is dropped."""
+    if session.info.pop(BUMPED, False) and has_app_context():
+        current_app.extensions.get(MEMO, {}).clear()
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(PENDING, None)
+        session.info.pop(BUMPED, None)
 
 
 def current(*scopes: str, moments: bool = False) -> tuple:
     """The versions of ``scopes`` (all by default), in one query; with ``moments``, also the latest
     start, end and registration opening and closing already reached, which change what pages show
-    as time passes."""
-    statement = _statement(scopes or SCOPES, moments)
-    return tuple(db.session.connection().execute(statement, {"now": clock.now()}).one())
+    as time passes.
+
+    A process trusts what it read for ``RTES_VERSION_CHECK_SECONDS`` (changes committed by another
+    process are seen that much later, its own at once); 0 asks the database every time."""
+    scopes = scopes or SCOPES
+    memo = current_app.extensions.setdefault(MEMO, {})
+    remembered = memo.get((scopes, moments))
+    if remembered and remembered[0] > time.monotonic():
+        return remembered[1]
+    statement = _statement(scopes, moments)
+    values = tuple(db.session.connection().execute(statement, {"now": clock.now()}).one())
+    memo[scopes, moments] = (time.monotonic() + current_app.config["RTES_VERSION_CHECK_SECONDS"], values)
+    return values
 
 
 @functools.cache

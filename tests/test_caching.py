@@ -1,6 +1,7 @@
 """Caches of pages and feeds: keyed on the data versions, 304 without building, never personal."""
 
 import gzip
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from sqlalchemy import update
 from rtes_events import cache, clock, registrations
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
-from rtes_events.models import Club, Event, Region, Theme
+from rtes_events.models import Club, DataVersion, Event, Region, Theme
 
 PAGES = ("/", "/evenements/", "/evenements/evenement-1/", "/clubs/", "/clubs/club-test/")
 FEEDS = ("/agenda.ics", "/clubs/club-test.ics", "/evenements/evenement-1.ics")
@@ -31,6 +32,12 @@ def counted_queries():
         yield statements
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture(autouse=True)
+def every_request_asks_the_database(app):
+    """The strict setting, so that the query counts below hold; the default is tested at the end."""
+    app.config["RTES_VERSION_CHECK_SECONDS"] = 0
 
 
 @pytest.fixture
@@ -258,3 +265,24 @@ def test_rtes_cache_url_names_a_shared_redis(app_factory):
         assert backend._write_client.connection_pool.connection_kwargs["db"] == 3
     local = app_factory()
     assert type(local.extensions["cache"][cache.bodies]).__name__ == "SimpleCache"
+
+
+def test_a_process_trusts_the_versions_for_a_moment_but_sees_its_own_changes_at_once(
+    app, client, events, monkeypatch
+):
+    app.config["RTES_VERSION_CHECK_SECONDS"] = 60
+    event = events(1)[0]
+    etag = client.get("/agenda.ics").headers["ETag"]
+    with counted_queries() as statements:
+        assert client.get("/agenda.ics", headers={"If-None-Match": etag}).status_code == 304
+    assert statements == [], "the versions read a moment ago"
+    with db.engine.begin() as other_process:  # a change committed elsewhere, seen once trusted no more
+        other_process.execute(update(DataVersion).values(version=DataVersion.version + 1))
+    assert client.get("/agenda.ics", headers={"If-None-Match": etag}).status_code == 304
+    later = time.monotonic() + 61
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert client.get("/agenda.ics", headers={"If-None-Match": etag}).status_code == 200
+    etag = client.get("/agenda.ics").headers["ETag"]
+    event.title = "Changé ici"
+    db.session.commit()
+    assert client.get("/agenda.ics", headers={"If-None-Match": etag}).status_code == 200
