@@ -170,32 +170,43 @@ def register(event: Event, data: dict, *, window: bool = True) -> Outcome:
     errors = [m for messages in hook().rtes_validate_registration(event=event, data=values) for m in messages]
     if errors:
         raise RegistrationRefused(*errors)
+    if existing := _active(event.id, values["email"]):
+        return _resubmitted(existing)
     try:
         with locked_event(event.id) as locked:
             return _register_locked(locked, values, window)
     except IntegrityError:
         # Another request registered the same e-mail at the same instant: that one stands.
-        with locked_event(event.id) as locked:
+        if existing := _active(event.id, values["email"]):
+            return _resubmitted(existing)
+        with locked_event(event.id) as locked:  # and was cancelled meanwhile
             return _register_locked(locked, values, window)
 
 
-def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome:
-    if reason := refusal(event, window=window):  # again, under the lock: the event may have changed meanwhile
-        raise RegistrationRefused(reason)
-    existing = db.session.scalar(
+def _active(event_id: int, email: str) -> Registration | None:
+    return db.session.scalar(
         select(Registration).where(
-            Registration.event_id == event.id,
-            Registration.email == values["email"],
-            Registration.status != "cancelled",
+            Registration.event_id == event_id, Registration.email == email, Registration.status != "cancelled"
         )
     )
-    if existing:
-        hook().rtes_registration_resubmitted(registration=existing)
-        return Outcome(existing, created=False)
-    if event.capacity is None or confirmed_count(event.id) < event.capacity:
+
+
+def _resubmitted(registration: Registration) -> Outcome:
+    """Someone already registered submits again: the link is sent again, nothing is counted (no lock)."""
+    hook().rtes_registration_resubmitted(registration=registration)
+    db.session.commit()
+    return Outcome(registration, created=False)
+
+
+def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome:
+    """Count and insert, under the event's lock (a duplicate e-mail fails on the unique index)."""
+    if reason := refusal(event, window=window):  # again, under the lock: the event may have changed meanwhile
+        raise RegistrationRefused(reason)
+    confirmed, last_position = _places_taken(event.id)
+    if event.capacity is None or confirmed < event.capacity:
         status, position = "confirmed", None
     elif event.waitlist:
-        status, position = "waitlisted", _last_position(event.id) + 1
+        status, position = "waitlisted", last_position + 1
     else:
         raise RegistrationRefused("Cet événement est complet.")
     registration = Registration(
@@ -207,12 +218,15 @@ def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome
     return Outcome(registration, created=True)
 
 
-def _last_position(event_id: int) -> int:
-    return db.session.scalar(
-        select(func.coalesce(func.max(Registration.waitlist_position), 0)).where(
-            Registration.event_id == event_id, Registration.status == "waitlisted"
-        )
-    )
+def _places_taken(event_id: int) -> tuple[int, int]:
+    """The confirmed count and the last waiting-list position of an event, in one query."""
+    waiting = Registration.status == "waitlisted"
+    return db.session.execute(
+        select(
+            func.count().filter(Registration.status.in_(COUNTED)),
+            func.coalesce(func.max(Registration.waitlist_position).filter(waiting), 0),
+        ).where(Registration.event_id == event_id)
+    ).one()
 
 
 def event_updated(event_id: int, rescheduled: bool) -> list[Registration]:
