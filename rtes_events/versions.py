@@ -33,6 +33,8 @@ TABLE_SCOPES = {
     "event_speakers": "events",
     "event_words": "events",
     "registrations": "registrations",
+    "replays": "events",
+    "replay_resources": "events",
 }
 PRIVATE_TABLES = {
     "alembic_version",
@@ -40,6 +42,8 @@ PRIVATE_TABLES = {
     "calendar_tokens",
     "data_versions",
     "outbox",
+    "replay_counts",
+    "replay_opt_outs",
     "user_clubs",
     "users",
 }

@@ -7,6 +7,7 @@ from .events import Event, EventSpeaker, Speaker, Theme
 from .outbox import OutboxMessage
 from .partners import Partner
 from .registrations import CalendarToken, Registration
+from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
 from .versions import DataVersion
 
@@ -21,6 +22,10 @@ __all__ = [
     "Partner",
     "Region",
     "Registration",
+    "Replay",
+    "ReplayCount",
+    "ReplayOptOut",
+    "ReplayResource",
     "Speaker",
     "Theme",
     "User",
