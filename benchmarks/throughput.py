@@ -6,7 +6,8 @@
 For each database (a SQLite file; a throw-away PostgreSQL server started as a non-root user, as the
 tests do): generates the data (``data.py``), serves it with ``gunicorn -w 4`` on 127.0.0.1 with a
 bare route beside the application's, and loads each URL with wrk (Debian's ``wrk``) for SECONDS:
-the bare route, an event page, the agenda, ``/agenda.ics`` warm, and ``/agenda.ics`` answered 304.
+the bare route (again before each measure, as the load drifts), an event page, the agenda,
+``/agenda.ics`` warm (plain and gzip-compressed), and ``/agenda.ics`` answered 304.
 Then, in process, the agenda's page time (built, caches emptied) at SMALL and EVENTS events, and
 the cold build of a 1 000-event feed against icalendar serialising the same events alone.
 """
@@ -95,6 +96,7 @@ def throughput(url: str, seconds: int, slug: str) -> dict[str, float]:
             "event page": (f"/evenements/{slug}/", {}),
             "agenda /evenements/": ("/evenements/", {}),
             "/agenda.ics warm": ("/agenda.ics", {}),
+            "/agenda.ics warm, gzip": ("/agenda.ics", {"Accept-Encoding": "gzip"}),
             "conditional GET → 304": ("/agenda.ics", {"If-None-Match": etag}),
         }
         results = {}
