@@ -2,6 +2,8 @@
 VENV ?= .venv
 PYTHON ?= python3
 export RTES_INSTANCE_PATH ?= $(CURDIR)/instance
+# The partner plugins, each its own package, installed editable beside the core (see README).
+PLUGINS = $(dir $(wildcard plugins/*/pyproject.toml))
 
 .PHONY: demo test lint
 
@@ -10,12 +12,12 @@ $(VENV)/bin/pip:
 	$(VENV)/bin/pip install -q --upgrade pip
 
 demo: $(VENV)/bin/pip
-	$(VENV)/bin/pip install -q -e .
+	$(VENV)/bin/pip install -q -e . $(addprefix -e ,$(PLUGINS))
 	$(VENV)/bin/rtes-events demo
 
 test: $(VENV)/bin/pip
 	scripts/system-packages
-	$(VENV)/bin/pip install -q -e ".[test]"
+	$(VENV)/bin/pip install -q -e ".[test]" $(addprefix -e ,$(PLUGINS))
 	npm ci --prefix tests/node_tools --silent --no-audit --no-fund
 	$(VENV)/bin/ruff check .
 	RTES_TEST_REQUIRE_ALL=1 $(VENV)/bin/pytest -q

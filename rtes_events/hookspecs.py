@@ -131,3 +131,55 @@ def rtes_menu_items(user):
 
     Returns a list of dicts ``{"label": str, "url": str}``; the lists of all plugins are concatenated.
     """
+
+
+@hookspec
+def rtes_blueprints():
+    """Flask blueprints a plugin serves (its public pages, feeds, workspace pages).
+
+    Called once by ``create_app``, after the core's blueprints. Returns a list of
+    ``flask.Blueprint``; the lists of all plugins are concatenated. Workspace pages use
+    ``rtes_events.views.manage.workspace_blueprint``: signed-in users only, never cached, and each
+    view still asks ``permissions.can_manage`` for what it touches.
+    """
+
+
+@hookspec
+def rtes_import_fields(item):
+    """Plugin data of an event read from an import item (a dict of the import file's schema).
+
+    Called by the importer for every event. Returns a dict of values kept in ``Event.plugin_data``
+    (JSON), keys prefixed by the plugin (``cnfpt_code``); a None value removes the key; keys no plugin
+    returns are kept. The dicts of all plugins are merged. Raise ``rtes_events.importer.InvalidImport``
+    with a French message to refuse the file.
+    """
+
+
+@hookspec
+def rtes_event_page_items(event):
+    """Facts a plugin adds to the public page of ``event`` (e.g. « Formation CNFPT »).
+
+    Returns a list of dicts ``{"label": str, "value": str, "url": str | None}``, shown with the
+    event's facts; the lists of all plugins are concatenated. The page is cached per data version
+    and plugin set: answer from the event and its ``plugin_data`` only.
+    """
+
+
+@hookspec
+def rtes_club_branding(club):
+    """Partners shown as co-branding at the top of ``club``'s page (name and logo).
+
+    Returns a list of dicts ``{"name": str, "logo": str | None, "url": str | None}`` (``logo`` an
+    image URL); the lists of all plugins are concatenated.
+    """
+
+
+@hookspec
+def rtes_workspace_event_items(user, event):
+    """Links and notices a plugin adds to the workspace page of ``event`` for ``user``.
+
+    Called when the page is shown to a user allowed to view ``event``. Returns a list of dicts
+    ``{"label": str, "url": str | None, "note": str | None, "warning": bool}`` (``warning`` shows
+    the note as something to act on, e.g. a partner refusing a registration); the lists of all
+    plugins are concatenated, shown in a « Partenaires » section.
+    """

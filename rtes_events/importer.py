@@ -19,6 +19,7 @@ from .extensions import db
 from .formatting import one_line
 from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
 from .models.events import KINDS, MODES, STATUSES
+from .plugins import hook
 
 DEFAULT_HOURS = 2
 MEMBERS_WORDS = ("adhérent", "adherent", "members", "membres")
@@ -287,6 +288,9 @@ def parse_event(item: dict) -> dict:
         if club is None:
             raise InvalidImport(f"club inconnu : {item['club']!r}.")
     audience, audience_note = _audience(item.get("audience"))
+    provider = one_line(item.get("registration_provider")) or "local"
+    if not re.fullmatch(r"[a-z0-9_-]{1,40}", provider):
+        raise InvalidImport(f"« registration_provider » invalide : {provider!r}.")
     slug = event_slug(item)
     values = {
         "slug": slug,
@@ -308,6 +312,7 @@ def parse_event(item: dict) -> dict:
         if item.get("registration_closes")
         else None,
         "status": status,
+        "registration_provider": provider,
         "audience": audience,
         "audience_note": audience_note,
         "participants": _int(item, "participants"),
@@ -323,7 +328,10 @@ def parse_event(item: dict) -> dict:
         "people": [(p, "speaker") for p in _people(item.get("speakers"))]
         + [(p, "host") for p in _people(item.get("hosts"))],
     }
-    return {"slug": slug, "values": values, "relations": relations}
+    plugin_data = {}
+    for fields in hook().rtes_import_fields(item=item):
+        plugin_data.update(fields)
+    return {"slug": slug, "values": values, "relations": relations, "plugin_data": plugin_data}
 
 
 def themes_named(names: list[str]) -> list[Theme]:
@@ -360,6 +368,9 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
     sequence = event.sequence
     changed = _set(event, values)
     changed |= _set(event, {"partners": relations["partners"], "themes": themes_named(relations["themes"])})
+    plugin_data = {**(event.plugin_data or {}), **parsed["plugin_data"]}
+    plugin_data = {key: value for key, value in plugin_data.items() if value is not None}
+    changed |= _set(event, {"plugin_data": plugin_data})
     people = [(name, org, role) for (name, org), role in relations["people"]]
     current = [(link.speaker.name, link.speaker.organisation, link.role) for link in event.speaker_links]
     if people != current:

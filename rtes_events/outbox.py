@@ -9,9 +9,20 @@ Two kinds of e-mail rows: ``email`` holds a rendered message; ``registration_ema
 which registration and which template (JSON), and is rendered by the worker at its first attempt,
 then kept as an ``email`` so that retries send the very same message. A message whose registration
 was erased meanwhile is dropped, never sent.
+
+A ``webhook`` row is a POST of JSON to a partner (``enqueue_webhook``): its body and headers,
+``Idempotency-Key`` included, are fixed when it is queued, so every retry sends the same request;
+it is signed when sent (``X-RTES-Signature: sha256=<HMAC-SHA256 of the body>``) with the secret
+named by the row. No answer, or a 5xx, 408 or 429: retried later; another 4xx: the partner refused
+it, the row is ``failed`` at once with the answer in ``last_error`` (``retry`` queues it again).
 """
 
+import hashlib
+import hmac
 import json
+import os
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 from flask import current_app
@@ -24,10 +35,17 @@ from .models import OutboxMessage, Registration
 MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = timedelta(minutes=5)
 REGISTRATION_EMAIL = "registration_email"
+WEBHOOK = "webhook"
+WEBHOOK_TIMEOUT = 10  # seconds
+RETRIED_STATUSES = (408, 425, 429)  # 4xx answers that mean « later », not « no »
 
 
 class Dropped(Exception):
     """The message has nobody left to go to (its registration was erased): it is never sent."""
+
+
+class Rejected(Exception):
+    """The recipient refused the message for good (a 4xx answer): it is not retried."""
 
 
 def enqueue(kind: str, recipient: str, subject: str, payload: str) -> OutboxMessage:
@@ -43,6 +61,28 @@ def enqueue_registration_email(registration, template: str, subject: str) -> Out
         db.session.flush()
     payload = json.dumps({"registration": registration.id, "template": template})
     return enqueue(REGISTRATION_EMAIL, registration.email, subject, payload)
+
+
+def enqueue_webhook(
+    url: str, body: dict, *, idempotency_key: str, secret_setting: str, subject: str = ""
+) -> OutboxMessage:
+    """Queue a signed POST of ``body`` (JSON) to ``url`` in the current transaction.
+
+    ``secret_setting`` names the setting (app config, else environment) holding the HMAC key;
+    ``subject`` says what it is, for the people reading the outbox.
+    """
+    payload = {
+        "url": url,
+        "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
+        "headers": {"Content-Type": "application/json", "Idempotency-Key": idempotency_key},
+        "secret_setting": secret_setting,
+    }
+    return enqueue(WEBHOOK, url[:500], subject[:300], json.dumps(payload))
+
+
+def retry(message: OutboxMessage) -> None:
+    """Queue a failed message again, due now (in the caller's transaction)."""
+    message.status, message.attempts, message.next_attempt_at = "pending", 0, clock.now()
 
 
 def forget(registration) -> None:
@@ -97,6 +137,10 @@ def deliver(message_id: int) -> bool:
         _drop(message)
         db.session.commit()
         return False
+    except Rejected as exc:
+        message.status, message.claimed_at, message.last_error = "failed", None, str(exc)[:2000]
+        db.session.commit()
+        return False
     except Exception as exc:  # any transport failure is recorded and retried
         current_app.logger.warning("outbox: message %s not sent: %s", message_id, exc)
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -137,4 +181,31 @@ def _send_email(message: OutboxMessage) -> None:
     transport().send(message.id, message.recipient, message.payload)
 
 
-SENDERS = {"email": _send_email}
+def sign(body: bytes, secret: str) -> str:
+    """The ``X-RTES-Signature`` of ``body``: ``sha256=`` and the hex HMAC-SHA256 with ``secret``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _send_webhook(message: OutboxMessage) -> None:
+    payload = json.loads(message.payload)
+    name = payload["secret_setting"]
+    secret = current_app.config.get(name) or os.environ.get(name)
+    if not secret:
+        raise RuntimeError(f"{name} is not set: the message waits")
+    body = payload["body"].encode()
+    headers = {**payload["headers"], "X-RTES-Signature": sign(body, secret), "User-Agent": "rtes-events"}
+    if not payload["url"].startswith(("http://", "https://")):
+        raise Rejected(f"adresse invalide : {payload['url']!r}")
+    # http(s) only, checked above
+    request = urllib.request.Request(payload["url"], data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT):  # noqa: S310
+            return
+    except urllib.error.HTTPError as answer:
+        if 400 <= answer.code < 500 and answer.code not in RETRIED_STATUSES:
+            text = answer.read(1000).decode("utf-8", "replace")
+            raise Rejected(f"HTTP {answer.code} : {text}".strip()) from None
+        raise
+
+
+SENDERS = {"email": _send_email, WEBHOOK: _send_webhook}

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from slugify import slugify
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -113,6 +114,8 @@ class Event(db.Model):
     postponed_from: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(String(200))
     club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"), index=True)
+    # What partner plugins keep about the event (``rtes_import_fields``), e.g. ``cnfpt_code``.
+    plugin_data: Mapped[dict] = mapped_column(JSON, default=dict)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)

@@ -8,5 +8,8 @@ from . import auth, clubs, errors, feeds, health, manage, public, registration
 def register_blueprints(app: Flask) -> None:
     for module in (public, registration, clubs, feeds, health, auth, manage):
         app.register_blueprint(module.bp)
+    for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
     auth.register(app)
     errors.register(app)

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template
 
 from .. import cache, registry
+from ..plugins import hook
 from ..urls import external_url, webcal
 
 bp = Blueprint("clubs", __name__)
@@ -21,5 +22,11 @@ def club(slug: str):
     upcoming, past = registry.club_sessions(club)
     feed = external_url("feeds.club_ics", slug=club.slug)
     return render_template(
-        "clubs/club.html", club=club, upcoming=upcoming, past=past, feed=feed, webcal_feed=webcal(feed)
+        "clubs/club.html",
+        club=club,
+        upcoming=upcoming,
+        past=past,
+        feed=feed,
+        webcal_feed=webcal(feed),
+        branding=[brand for brands in hook().rtes_club_branding(club=club) for brand in brands],
     )

@@ -60,6 +60,7 @@ def event(slug: str):
         registration_message=message,
         registration_url=url,
         replays=[link for links in hook().rtes_replay_links(event=event) for link in links],
+        plugin_items=[item for items in hook().rtes_event_page_items(event=event) for item in items],
     )
 
 

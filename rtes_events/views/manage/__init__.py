@@ -37,6 +37,16 @@ def private(response):
     return response
 
 
+def workspace_blueprint(name: str, import_name: str, **options) -> Blueprint:
+    """A blueprint of workspace pages under ``/espace/<name>/`` (for plugins): signed-in users
+    allowed into the workspace only, answers never cached; each view still checks its objects
+    (``event_for``, ``allowed``)."""
+    blueprint = Blueprint(name, import_name, url_prefix=f"/espace/{name}", **options)
+    blueprint.before_request(guard)
+    blueprint.after_request(private)
+    return blueprint
+
+
 def allowed(obj, action: str):
     """``obj`` when the signed-in user may do ``action`` on it; 404 otherwise (and when missing)."""
     if obj is None or not can_manage(current_user, obj, action):

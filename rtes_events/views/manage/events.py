@@ -11,6 +11,7 @@ from ...forms.events import EventForm, PostponeForm
 from ...models import Event
 from ...models.events import STATUSES, fold
 from ...permissions import can_manage, managed_events
+from ...plugins import hook
 from . import bp, event_for, wants_preview
 
 PER_PAGE = 25
@@ -65,6 +66,11 @@ def event(event_id: int):
         can=lambda action: can_manage(current_user, event, action),
         can_duplicate=editing.may_create(current_user, event.kind, event.club),
         refusal=editing.refusal,
+        plugin_items=[
+            item
+            for items in hook().rtes_workspace_event_items(user=current_user, event=event)
+            for item in items
+        ],
     )
 
 
