@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from slugify import slugify
 from sqlalchemy import select
 
-from . import clock, registrations
+from . import clock, programmes, registrations
 from .extensions import db
 from .formatting import one_line
 from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
@@ -66,6 +66,9 @@ def import_data(data: dict, progress: Callable[[int], None] | None = None) -> Im
             _upsert_partner(item, report)
         for item in data.get("clubs") or []:
             _upsert_club(item, report)
+        for item in data.get("programmes") or []:
+            if line := programmes.import_programme(item):
+                report.others.append(line)
         db.session.flush()
         seen: set[str] = set()
         for index, item in enumerate(data["events"], start=1):
@@ -331,7 +334,13 @@ def parse_event(item: dict) -> dict:
     plugin_data = {}
     for fields in hook().rtes_import_fields(item=item):
         plugin_data.update(fields)
-    return {"slug": slug, "values": values, "relations": relations, "plugin_data": plugin_data}
+    return {
+        "slug": slug,
+        "values": values,
+        "relations": relations,
+        "plugin_data": plugin_data,
+        "programmes": programmes.programmes_of_item(item),
+    }
 
 
 def themes_named(names: list[str]) -> list[Theme]:
@@ -371,6 +380,8 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
     plugin_data = {**(event.plugin_data or {}), **parsed["plugin_data"]}
     plugin_data = {key: value for key, value in plugin_data.items() if value is not None}
     changed |= _set(event, {"plugin_data": plugin_data})
+    if parsed["programmes"] is not None:
+        changed |= _set(event, {"programmes": parsed["programmes"]})
     people = [(name, org, role) for (name, org), role in relations["people"]]
     current = [(link.speaker.name, link.speaker.organisation, link.role) for link in event.speaker_links]
     if people != current:

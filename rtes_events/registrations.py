@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from . import clock, outbox
+from . import clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
 from .models import CalendarToken, Event, OutboxMessage, Registration
@@ -395,6 +395,7 @@ def erase(registration: Registration) -> None:
 
 def _anonymise(registration: Registration) -> None:
     outbox.forget(registration)
+    indicators.remember_reach(registration)  # the count of organisations reached outlives the data
     registration.email = f"efface-{registration.id}"
     registration.first_name = registration.last_name = registration.organisation = ""
     registration.plugin_fields = {}

@@ -12,12 +12,13 @@ from sqlalchemy.orm import contains_eager, selectinload
 from . import clock
 from .extensions import db
 from .formatting import one_line
-from .models import Club, Event, Partner, Region, Theme, event_words
+from .models import Club, Event, Partner, Programme, Region, Theme, event_words
 from .models.events import KINDS, fold
 from .models.search import WORD_LENGTH
 
 PERIODS = {"a-venir": "À venir", "passes": "Passés"}
 PUBLIC_STATUSES = ("published", "cancelled", "postponed")
+PROGRAMMES = select(Programme).order_by(Programme.name)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class EventFilter:
     theme: str = ""
     partenaire: str = ""
     club: str = ""
+    programme: str = ""
     q: str = ""
     periode: str = ""
 
@@ -73,6 +75,8 @@ def events_query(filters: EventFilter = EventFilter()) -> Select:
         )
     if filters.club:
         query = query.where(Event.club.has(Club.slug == filters.club))
+    if filters.programme:
+        query = query.where(Event.programmes.any(Programme.slug == filters.programme))
     for word in fold(filters.q).split():
         query = query.where(Event.id.in_(_starting_with(word[:WORD_LENGTH])))
     return query
@@ -183,5 +187,6 @@ def filter_choices() -> dict:
         "theme": [(t.slug, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.name))],
         "partenaire": [(p.key, p.name) for p in db.session.scalars(select(Partner).order_by(Partner.name))],
         "club": [(c.slug, c.name) for c in clubs()],
+        "programme": [(p.slug, p.name) for p in db.session.scalars(PROGRAMMES)],
         "periode": list(PERIODS.items()),
     }

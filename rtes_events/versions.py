@@ -33,6 +33,7 @@ TABLE_SCOPES = {
     "event_speakers": "events",
     "event_words": "events",
     "registrations": "registrations",
+    "event_programmes": "events",
     "replays": "events",
     "replay_resources": "events",
 }
@@ -42,6 +43,9 @@ PRIVATE_TABLES = {
     "calendar_tokens",
     "data_versions",
     "outbox",
+    "reached_organisations",
+    "survey_answers",
+    "survey_invitations",
     "replay_counts",
     "replay_opt_outs",
     "user_clubs",

@@ -6,9 +6,12 @@ from .clubs import Club, Region
 from .events import Event, EventSpeaker, Speaker, Theme
 from .outbox import OutboxMessage
 from .partners import Partner
+from .programmes import Programme, event_programmes
+from .reach import ReachedOrganisation
 from .registrations import CalendarToken, Registration
 from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
+from .surveys import SurveyAnswer, SurveyInvitation
 from .versions import DataVersion
 
 __all__ = [
@@ -20,6 +23,8 @@ __all__ = [
     "EventSpeaker",
     "OutboxMessage",
     "Partner",
+    "Programme",
+    "ReachedOrganisation",
     "Region",
     "Registration",
     "Replay",
@@ -27,7 +32,10 @@ __all__ = [
     "ReplayOptOut",
     "ReplayResource",
     "Speaker",
+    "SurveyAnswer",
+    "SurveyInvitation",
     "Theme",
     "User",
+    "event_programmes",
     "event_words",
 ]

@@ -124,6 +124,7 @@ class Event(db.Model):
     club = relationship("Club", back_populates="sessions")
     themes = relationship(Theme, secondary=event_themes, order_by=Theme.name)
     partners = relationship("Partner", secondary=event_partners, order_by="Partner.name")
+    programmes = relationship("Programme", secondary="event_programmes", order_by="Programme.name")
     speaker_links = relationship(
         EventSpeaker, order_by=EventSpeaker.position, cascade="all, delete-orphan", lazy="selectin"
     )

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, render_template, request
 
-from .. import cache, registrations, registry
+from .. import cache, indicators, registrations, registry
 from ..plugins import hook
 from ..urls import external_url, webcal
 
@@ -61,6 +61,8 @@ def event(slug: str):
         registration_url=url,
         replays=[link for links in hook().rtes_replay_links(event=event) for link in links],
         plugin_items=[item for items in hook().rtes_event_page_items(event=event) for item in items],
+        attendance=indicators.attendance(event) if event.is_past else (None, None),
+        source_label=indicators.source_label,
     )
 
 

@@ -70,6 +70,8 @@ MENU = (
     ("Sessions", "manage.events", "view"),
     ("Nouvelle session", "manage.event_new", "view"),
     ("Comptes", "manage.accounts", "accounts"),
+    ("Programmes", "manage.programme_list", "programmes"),
+    ("Indicateurs", "manage.indicators", "view"),
 )
 
 
@@ -90,4 +92,5 @@ def wants_preview() -> bool:
     return request.form.get("step") == "preview"
 
 
-from . import accounts, dashboard, events, registrants  # noqa: E402,F401  (routes register on ``bp``)
+# The routes register on ``bp``.
+from . import accounts, dashboard, events, indicators, programmes, registrants  # noqa: E402,F401

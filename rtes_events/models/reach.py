@@ -1,0 +1,17 @@
+"""What the indicators keep of erased registrations: the organisations an event reached."""
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class ReachedOrganisation(db.Model):
+    """An organisation (normalised name) that took part in an event, kept when its registrants'
+    data is erased so that the count of organisations reached stays; nothing about who."""
+
+    __tablename__ = "reached_organisations"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    authority: Mapped[bool] = mapped_column(Boolean, default=False)
