@@ -1,0 +1,1 @@
+"""The IdealCo plugin of rtes-events: webinars hosted by IdealCo (IDEAL Connaissances)."""
