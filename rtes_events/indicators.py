@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_date
 from slugify import slugify
-from sqlalchemy import Select, and_, distinct, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from . import clock
@@ -373,9 +373,9 @@ def _reach(ids: Select) -> tuple[int, int, int | None]:
     members = {
         organisation_key(name)
         for name in db.session.scalars(
-            select(distinct(User.organisation)).where(
-                User.role == "member", User.active.is_(True), User.organisation != ""
-            )
+            select(User.organisation)
+            .where(User.role == "member", User.active.is_(True), User.organisation != "")
+            .distinct()
         )
     }
     return len(organisations), len(authorities), len(authorities & members) if members else None
