@@ -68,5 +68,6 @@ def from_environment(instance: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms only: nothing bigger is ever posted
+        "RTES_UPLOAD_MAX_MB": float(env("RTES_UPLOAD_MAX_MB", "20")),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,  # forms; upload routes raise it to RTES_UPLOAD_MAX_MB
     }

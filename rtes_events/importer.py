@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from slugify import slugify
 from sqlalchemy import select
 
-from . import clock, programmes, registrations
+from . import clock, programmes, registrations, replays
 from .extensions import db
 from .formatting import one_line
 from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
@@ -339,6 +339,7 @@ def parse_event(item: dict) -> dict:
         "values": values,
         "relations": relations,
         "plugin_data": plugin_data,
+        "replay": replays.parse_import(item),
         "programmes": programmes.programmes_of_item(item),
     }
 
@@ -391,6 +392,7 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
         ]
         changed = True
     db.session.flush()
+    changed |= replays.apply_import(event, parsed["replay"])
     if created:
         report.created.append(parsed["slug"])
     elif changed:

@@ -21,7 +21,9 @@ SUBJECTS = {
     "cancelled": "Inscription annulée : {title}",
     "resent": "Votre inscription : {title}",
     "changed": "{change} : {title}",
+    "replay_published": "Replay disponible : {title}",
 }
+WITHOUT_CALENDAR = {"replay_published"}  # about an event already over: no calendar entry to update
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
 
 
@@ -57,7 +59,7 @@ def registration_message(registration, template: str) -> EmailMessage:
     msg["Message-ID"] = make_msgid(domain="rtes.fr")
     msg.set_content(render_template(f"mail/{template}.txt", **context))
     msg.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
-    if registration.is_active:
+    if registration.is_active and template not in WITHOUT_CALENDAR:
         msg.add_attachment(
             registration_ics(registration),
             maintype="text",

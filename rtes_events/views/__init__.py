@@ -2,11 +2,11 @@
 
 from flask import Flask
 
-from . import auth, clubs, errors, feeds, health, manage, public, registration
+from . import auth, clubs, errors, feeds, health, manage, public, registration, replays
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (public, registration, clubs, feeds, health, auth, manage):
+    for module in (public, registration, clubs, feeds, health, auth, manage, replays):
         app.register_blueprint(module.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():
         for blueprint in blueprints:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template, request
 
 from .. import cache, indicators, registrations, registry
 from ..plugins import hook
+from ..replays import published_for
 from ..urls import external_url, webcal
 
 bp = Blueprint("public", __name__)
@@ -60,9 +61,10 @@ def event(slug: str):
         registration_message=message,
         registration_url=url,
         replays=[link for links in hook().rtes_replay_links(event=event) for link in links],
-        plugin_items=[item for items in hook().rtes_event_page_items(event=event) for item in items],
+        has_replay=published_for(event) is not None,
         attendance=indicators.attendance(event) if event.is_past else (None, None),
         source_label=indicators.source_label,
+        plugin_items=[item for items in hook().rtes_event_page_items(event=event) for item in items],
     )
 
 
