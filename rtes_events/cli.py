@@ -42,6 +42,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_events)
     app.cli.add_command(worker)
     app.cli.add_command(purge_personal_data)
+    app.cli.add_command(send_surveys)
     app.cli.add_command(create_user)
 
 
@@ -137,6 +138,18 @@ def purge_personal_data(days: int | None) -> None:
     days = current_app.config["RTES_RETENTION_DAYS"] if days is None else days
     erased = purge(days)
     click.echo(f"{erased} inscription(s) anonymisée(s) (événements terminés depuis plus de {days} jours)")
+
+
+@click.command("send-surveys")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(min=1), help="Events ended since.")
+def send_surveys(days: int) -> None:
+    """Queue the satisfaction questionnaire of the events ended in the last DAYS days (once per person)."""
+    from .surveys import send_recent
+
+    sent = send_recent(days)
+    for slug, count in sent.items():
+        click.echo(f"{slug} : {count} questionnaire(s)")
+    click.echo(f"{sum(sent.values())} questionnaire(s) mis en file d'envoi ({len(sent)} événement(s))")
 
 
 @click.command("create-user")

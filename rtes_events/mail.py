@@ -22,8 +22,9 @@ SUBJECTS = {
     "resent": "Votre inscription : {title}",
     "changed": "{change} : {title}",
     "replay_published": "Replay disponible : {title}",
+    "survey": "Votre avis sur : {title}",
 }
-WITHOUT_CALENDAR = {"replay_published"}  # about an event already over: no calendar entry to update
+WITHOUT_CALENDAR = {"replay_published", "survey"}  # about an event already over: no calendar entry to update
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
 
 

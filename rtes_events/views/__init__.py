@@ -2,11 +2,11 @@
 
 from flask import Flask
 
-from . import auth, clubs, errors, feeds, health, manage, public, registration, replays
+from . import auth, clubs, errors, feeds, health, manage, public, registration, replays, surveys
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (public, registration, clubs, feeds, health, auth, manage, replays):
+    for module in (public, registration, clubs, feeds, health, auth, manage, replays, surveys):
         app.register_blueprint(module.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():
         for blueprint in blueprints:

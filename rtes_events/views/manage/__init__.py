@@ -93,4 +93,4 @@ def wants_preview() -> bool:
 
 
 # The routes register on ``bp``.
-from . import accounts, dashboard, events, indicators, programmes, registrants, replays  # noqa: E402,F401
+from . import accounts, dashboard, events, indicators, programmes, registrants, replays, surveys  # noqa: E402,F401

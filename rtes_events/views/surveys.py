@@ -1,0 +1,41 @@
+"""The satisfaction questionnaire (``/questionnaire/<token>/``): no account, one answer per link."""
+
+from flask import Blueprint, abort, render_template
+
+from .. import surveys
+from ..forms.surveys import SurveyForm
+from ..models.surveys import QUESTIONS
+from ..urls import external_url
+
+bp = Blueprint("surveys", __name__)
+
+
+@bp.after_request
+def private(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/questionnaire/<token>/", methods=["GET", "POST"])
+def questionnaire(token: str):
+    invitation = surveys.by_token(token) or abort(404)
+    event = invitation.registration.event
+    if invitation.answered:
+        return render_template("surveys/answered.html", event=event), 410
+    form = SurveyForm()
+    if form.validate_on_submit():
+        try:
+            surveys.answer(invitation, form.marks(), form.comment.data.strip())
+        except surveys.AlreadyAnswered:
+            return render_template("surveys/answered.html", event=event), 409
+        return render_template("surveys/done.html", event=event)
+    status = 422 if form.is_submitted() else 200
+    return render_template("surveys/form.html", form=form, event=event, questions=QUESTIONS), status
+
+
+@bp.app_template_global()
+def survey_url(registration) -> str | None:
+    """The questionnaire link of ``registration`` (for the e-mail), or None when it has none."""
+    token = surveys.token_of(registration)
+    return external_url("surveys.questionnaire", token=token) if token else None
