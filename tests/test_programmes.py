@@ -97,3 +97,17 @@ def test_import_files_carry_programmes(app):
     data["programmes"][0]["start"] = "2020-13-01"
     with pytest.raises(InvalidImport, match="AAAA-MM-JJ"):
         import_data(data)
+
+
+def test_the_demo_holds_the_anct_convention_with_the_events_the_anct_co_organised(app):
+    from rtes_events.demo.loader import load_demo
+
+    load_demo()
+    programme = programmes.by_slug("convention-anct-2020-2022")
+    expected = [
+        item["title"]
+        for item in seed()["events"]
+        if "anct" in (item.get("partners") or []) and "2020" <= item["start"][:4] <= "2022"
+    ]
+    assert sorted(event.title for event in programme.events) == sorted(expected) and len(expected) == 6
+    assert ", 0 mis à jour, " in load_demo().summary()  # idempotent

@@ -79,9 +79,31 @@ def examples() -> list[dict]:
     ]
 
 
+# The programme the seed's sources name (« ANCT convention report 2020-2022 »), holding the
+# events the ANCT co-organised in that period; nothing beyond what the seed says.
+ANCT = {
+    "slug": "convention-anct-2020-2022",
+    "name": "Convention ANCT 2020–2022",
+    "funder": "ANCT",
+    "start": "2020-01-01",
+    "end": "2022-12-31",
+    "description": "Convention entre l'Agence nationale de la cohésion des territoires et le RTES.",
+}
+
+
+def with_programmes(data: dict) -> dict:
+    """The seed with its programme, and that programme on the events it covers."""
+    data["programmes"] = [ANCT]
+    for item in data["events"]:
+        in_period = ANCT["start"][:4] <= item["start"][:4] <= ANCT["end"][:4]
+        if in_period and "anct" in (item.get("partners") or []):
+            item["programmes"] = [ANCT["slug"]]
+    return data
+
+
 def load_demo() -> ImportReport:
     """Import the seed and the examples; an example still ahead keeps its date (idempotent)."""
-    data = seed()
+    data = with_programmes(seed())
     now = clock.now()
     ahead = set(
         db.session.scalars(select(Event.slug).where(Event.slug.like("exemple-%"), Event.ends_at > now))
