@@ -247,8 +247,8 @@ def _resource(replay: Replay, kind: str) -> ReplayResource:
     return resource
 
 
-def _done(replay: Replay, action: str, **details) -> None:
-    audit.record(action, event=replay.event, **details)
+def _done(replay: Replay, action: str, user, **details) -> None:
+    audit.record(action, event=replay.event, actor=user, **details)
     db.session.commit()
 
 
@@ -262,14 +262,14 @@ def save_video(user, event: Event, url: str, access: str, chapters: str, transcr
     video.url, video.access, video.chapters, video.text = url, access, parsed, transcript.strip() or None
     if captions := replay.resource("captions"):
         captions.access = access  # captions go with their video
-    _done(replay, "replay.updated", ressource="vidéo", accès=ACCESS[access])
+    _done(replay, "replay.updated", user, ressource="vidéo", accès=ACCESS[access])
 
 
 def save_summary(user, event: Event, text: str, access: str) -> None:
     replay = _editable(user, event)
     summary = _resource(replay, "summary")
     summary.text, summary.access = text.strip(), access
-    _done(replay, "replay.updated", ressource="synthèse", accès=ACCESS[access])
+    _done(replay, "replay.updated", user, ressource="synthèse", accès=ACCESS[access])
 
 
 def save_file(user, event: Event, kind: str, upload, access: str | None = None) -> None:
@@ -291,7 +291,7 @@ def save_file(user, event: Event, kind: str, upload, access: str | None = None) 
     resource.file_name, resource.stored_name = stored.file_name, stored.stored_name
     resource.file_size, resource.content_type = stored.size, stored.content_type
     try:
-        _done(replay, "replay.updated", ressource=KINDS[kind].lower(), fichier=stored.file_name)
+        _done(replay, "replay.updated", user, ressource=KINDS[kind].lower(), fichier=stored.file_name)
     except BaseException:
         db.session.rollback()
         uploads.remove(stored.stored_name)
@@ -309,7 +309,7 @@ def remove(user, event: Event, kind: str) -> None:
     if kind == "video" and (captions := replay.resource("captions")):
         replay.resources.remove(captions)
         uploads.remove(captions.stored_name)
-    _done(replay, "replay.updated", ressource=f"{KINDS[kind].lower()} retiré(e)")
+    _done(replay, "replay.updated", user, ressource=f"{KINDS[kind].lower()} retiré(e)")
     uploads.remove(stored)
 
 
@@ -326,7 +326,7 @@ def publish(user, event: Event) -> int:
     if replay.notified_at is None:
         told = _announce(replay)
         replay.notified_at = replay.published_at
-    _done(replay, "replay.published", personnes_prévenues=told)
+    _done(replay, "replay.published", user, personnes_prévenues=told)
     return told
 
 
@@ -334,7 +334,7 @@ def unpublish(user, event: Event) -> None:
     replay = _editable(user, event)
     if replay.is_published:
         replay.published_at = None
-        _done(replay, "replay.unpublished")
+        _done(replay, "replay.unpublished", user)
 
 
 # --- Announcements and opt-out -------------------------------------------------------------------

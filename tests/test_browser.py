@@ -308,3 +308,51 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page)
     page.get_by_role("button", name="Créer la session").click()
     found["session form with errors"] = violations(page)
     assert {path: rules for path, rules in found.items() if rules} == {}
+
+
+def test_every_replay_page_passes_the_accessibility_rules(live, audited_page):
+    from rtes_events import replays
+
+    page = audited_page
+    slug = "2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess"
+    with live.app_context():
+        admin = accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        db.session.commit()
+        event = registry.by_slug(slug)
+        replays.save_video(
+            admin,
+            event,
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "public",
+            "0:00 Accueil\n10:00 Débat",
+            "Texte",
+        )
+        replays.save_summary(admin, event, "## Points clés\n\n* les fonds européens", "members")
+        event_id, opt_out = event.id, replays.opt_out_token("lea@example.org")
+    found = {}
+    paths = [
+        "/replays/",
+        "/replays/?annee=2021&ressource=summary",
+        f"/replays/{slug}/",
+        f"/replays/desabonnement/{opt_out}",
+    ]
+    for path in paths:
+        response = page.goto(live.url + path)
+        assert response.status == 200, path
+        found[path] = violations(page)
+    sign_in(page, live.url, "equipe@rtes.fr")
+    for path in (
+        f"/replays/{slug}/",
+        f"/espace/evenements/{event_id}/replay",
+        f"/espace/evenements/{event_id}/replay/video",
+        f"/espace/evenements/{event_id}/replay/diaporama",
+        f"/espace/evenements/{event_id}/replay/sous-titres",
+        f"/espace/evenements/{event_id}/replay/synthese",
+    ):
+        response = page.goto(live.url + path)
+        assert response.status == 200, path
+        found[f"{path} (signed in)"] = violations(page)
+    page.goto(live.url + f"/espace/evenements/{event_id}/replay/diaporama")
+    page.get_by_role("button", name="Envoyer le fichier").click()
+    found["slides form with errors"] = violations(page)
+    assert {path: rules for path, rules in found.items() if rules} == {}
