@@ -356,3 +356,42 @@ def test_every_replay_page_passes_the_accessibility_rules(live, audited_page):
     page.get_by_role("button", name="Envoyer le fichier").click()
     found["slides form with errors"] = violations(page)
     assert {path: rules for path, rules in found.items() if rules} == {}
+
+
+def test_the_indicators_programmes_and_questionnaire_pass_the_accessibility_rules(live, audited_page):
+    from rtes_events import programmes
+    from rtes_events.models import SurveyInvitation
+
+    page = audited_page
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
+        registration = registrations.register(event, {**PERSON}).registration
+        invitation = SurveyInvitation(registration_id=registration.id)
+        db.session.add(invitation)
+        db.session.commit()
+        token = invitation.token
+        programme_id = programmes.by_slug("convention-anct-2020-2022").id
+    found = {}
+    page.goto(live.url + f"/questionnaire/{token}/")
+    found["questionnaire"] = violations(page)
+    page.evaluate("const mark = document.querySelector('input[name=overall]'); mark.value = '9'; mark.checked = true")
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    assert "n'a pas pu être enregistrée" in page.get_by_role("alert").inner_text()
+    found["questionnaire with errors"] = violations(page)
+    sign_in(page, live.url, "equipe@rtes.fr")
+    for path in (
+        "/espace/indicateurs?du=2019-01-01&au=2019-12-31",
+        "/espace/indicateurs?du=2020-01-01&au=2022-12-31&programme=convention-anct-2020-2022",
+        "/espace/programmes/",
+        "/espace/programmes/nouveau",
+        f"/espace/programmes/{programme_id}/",
+    ):
+        response = page.goto(live.url + path)
+        assert response.status == 200, path
+        found[path] = violations(page)
+    assert page.goto(live.url + "/espace/indicateurs?du=2019-02-30").status == 400
+    found["indicators with errors"] = violations(page)
+    page.goto(live.url + "/espace/indicateurs?du=2019-01-01&au=2019-12-31")
+    assert page.get_by_role("img", name="Participant·es par région").is_visible()
+    assert {path: rules for path, rules in found.items() if rules} == {}
