@@ -18,6 +18,7 @@ from .models.search import WORD_LENGTH
 
 PERIODS = {"a-venir": "À venir", "passes": "Passés"}
 PUBLIC_STATUSES = ("published", "cancelled", "postponed")
+FEED_MIN_PAST = 10  # a bounded feed still carries this many past events, however old
 PROGRAMMES = select(Programme).order_by(Programme.name)
 
 
@@ -136,12 +137,19 @@ def page_of(query: Select, number: int, per_page: int) -> EventPage:
 
 def feed_query(filters: EventFilter) -> Select:
     """Events of a calendar feed, cancelled ones kept: upcoming ones and those of the last
-    ``RTES_FEED_PAST_MONTHS`` months (from the start of that day), unless ``periode`` asks for
-    upcoming or past events only."""
+    ``RTES_FEED_PAST_MONTHS`` months (from the start of that day), and never fewer than the
+    ``FEED_MIN_PAST`` latest past ones, so that a quiet club's feed still shows its last sessions;
+    unless ``periode`` asks for upcoming or past events only."""
     if filters.periode:
         return agenda(filters)
     since = clock.to_utc(months_before(clock.local_today(), current_app.config["RTES_FEED_PAST_MONTHS"]))
-    return events_query(filters).where(Event.ends_at >= since).order_by(Event.starts_at, Event.id)
+    nth_latest = db.session.scalar(
+        past(filters).with_only_columns(Event.ends_at).offset(FEED_MIN_PAST - 1).limit(1)
+    )
+    query = events_query(filters).order_by(Event.starts_at, Event.id)
+    if nth_latest is None:  # fewer past events than that: all of them
+        return query
+    return query.where(Event.ends_at >= min(since, nth_latest))
 
 
 def months_before(day: date, months: int) -> date:

@@ -6,7 +6,7 @@ import icalendar
 import pytest
 from sqlalchemy import select, update
 
-from rtes_events import clock, feeds, registrations
+from rtes_events import clock, feeds, registrations, registry
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.feeds import registration_ics
@@ -192,7 +192,8 @@ def test_cancelled_events_stay_drafts_never_appear(client, make_event):
     assert client.get("/evenements/inconnu.ics").status_code == 404
 
 
-def test_filters_and_calendar_names(client, make_event):
+def test_filters_and_calendar_names(client, make_event, monkeypatch):
+    monkeypatch.setattr(registry, "FEED_MIN_PAST", 1)
     region = Region(code="ARA", name="Auvergne-Rhône-Alpes")
     club = Club(
         slug="club-ara", name="Club des collectivités pour l'ESS en Auvergne-Rhône-Alpes", region=region
@@ -217,6 +218,22 @@ def test_filters_and_calendar_names(client, make_event):
     assert str(parse(response.data)["X-WR-CALNAME"]) == club.name
     assert response.headers["Content-Disposition"] == 'inline; filename="club-ara.ics"'
     assert client.get("/clubs/inconnu.ics").status_code == 404
+
+
+def test_a_quiet_clubs_feed_keeps_its_latest_sessions(client, make_event):
+    club = Club(slug="club-calme", name="Club calme", region=Region(code="ARA", name="Auvergne-Rhône-Alpes"))
+    sessions = [
+        make_event(
+            kind="club",
+            club=club,
+            starts_at=datetime(2000 + n, 5, 5, 8),
+            ends_at=datetime(2000 + n, 5, 5, 10),
+        )
+        for n in range(registry.FEED_MIN_PAST + 2)
+    ]
+    kept = {event.uid for event in sessions[-registry.FEED_MIN_PAST :]}
+    assert set(vevents(client.get("/clubs/club-calme.ics"))) == kept, "the latest past sessions, however old"
+    assert len(vevents(client.get("/agenda.ics?club=club-calme&periode=passes"))) == len(sessions)
 
 
 def test_event_feed_is_not_shadowed_by_the_event_page(app, client, make_event):
