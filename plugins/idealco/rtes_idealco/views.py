@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from rtes_events import audit
+from rtes_events import audit, indicators
 from rtes_events.extensions import db
 from rtes_events.views.manage import event_for, workspace_blueprint
 
@@ -31,7 +31,8 @@ def attendance(event_id: int):
             problem = f"Fichier non importé : {exc}"
         else:
             before = event.participants
-            event.participants, event.participants_note = present, None
+            indicators.record_partner_attendance(event, present, "idealco")
+            event.participants_note = None
             audit.record("event.updated", event=event, participation=f"{before or '—'} → {present} (IdealCo)")
             db.session.commit()
             flash(f"Participation de l'événement : {present} personne(s) d'après IdealCo.", "success")

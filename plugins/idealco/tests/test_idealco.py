@@ -5,6 +5,7 @@ import io
 import pytest
 from rtes_idealco.attendance import UnreadableExport, count_present
 
+from rtes_events import indicators
 from rtes_events.extensions import db
 from rtes_events.importer import InvalidImport, import_data
 from rtes_events.registry import by_slug
@@ -71,6 +72,7 @@ def test_attendance_import_in_the_workspace(client, make_event, make_user):
     assert done.status_code == 303
     db.session.refresh(event)
     assert event.participants == 2
+    assert indicators.attendance(event) == (2, "partner")
 
 
 def test_outside_ones_scope_no_import(client, make_event, make_user):
