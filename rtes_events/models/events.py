@@ -82,8 +82,9 @@ class Event(db.Model):
     """One event. Times are stored as naive UTC; ``all_day`` events span whole Paris days."""
 
     __tablename__ = "events"
-    # Upcoming and past events are counted from this index alone, without reading the events.
-    __table_args__ = (Index("ix_events_ends_at_status", "ends_at", "status"),)
+    # The agenda finds, counts and sorts upcoming events from this index alone, without reading
+    # the events (``id`` too, which PostgreSQL's indexes do not carry as SQLite's carry the rowid).
+    __table_args__ = (Index("ix_events_ends_at_status_starts_at_id", "ends_at", "status", "starts_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: f"{uuid.uuid4()}@rtes.fr")
