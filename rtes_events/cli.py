@@ -163,10 +163,10 @@ def create_user(email: str, role: str, clubs: tuple[str, ...], partner: str | No
     from . import accounts, audit
     from .extensions import db
 
-    prompt = click.get_text_stream("stdin").isatty()
-    password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True) if prompt else None
-    if password is None:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    if sys.stdin.isatty():
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     try:
         user = accounts.create_user(email, accounts.Scope(role, clubs, partner), password, name=name)
         audit.record("user.created", target_user=user, actor=None, role=role)
