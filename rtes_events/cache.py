@@ -4,13 +4,18 @@ A response's key, and so its ETag, comes from the data versions it depends on, i
 filters, the plugin set and the base URL: a conditional GET is answered 304 after one small query,
 without building anything, and a body is built once per key. Bodies live in Flask-Caching: a bounded
 in-process cache by default, Redis when ``RTES_CACHE_URL`` names one (then shared by every worker
-and server). Only anonymous requests use it: a signed-in user, a remember-me cookie or a pending
-flash message gets a fresh page that no cache keeps.
+and server). In front of it, each process keeps the bodies it served last as bytes ready to send
+(``LocalBodies``), so that a warm answer copies nothing, pickles nothing and asks no shared cache:
+a key never names another body, so a copy is never stale. Only anonymous requests use these
+caches: a signed-in user, a remember-me cookie or a pending flash message gets a fresh page that no
+cache keeps.
 """
 
 import functools
 import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_caching import Cache
@@ -21,10 +26,47 @@ bodies = Cache()  # pages and feeds, by key
 vevents = Cache()  # each event's serialised VEVENT (see feeds.py)
 
 BODY_LIMIT = 500  # entries kept in process
+LOCAL_BYTES = 64 * 1024 * 1024  # bodies kept ready to send by each process, in bytes
 VEVENT_LIMIT = 50_000
 TIMEOUT = 7 * 24 * 3600  # a key never comes back once its data changed: this only frees the space
 HARMLESS_SESSION_KEYS = {"csrf_token", "_fresh", "_id", "_permanent"}
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Last-Modified")
+
+
+class LocalBodies:
+    """The bodies a process served last, as they are sent (bytes, never pickled), up to
+    ``limit`` bytes, the least recently used dropped first; in front of ``bodies``."""
+
+    def __init__(self, limit: int = LOCAL_BYTES):
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict[str, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def set(self, key: str, entry: tuple) -> None:
+        size = len(entry[0])
+        if size > self.limit:
+            return
+        with self.lock:
+            if key in self.entries:
+                self.size -= len(self.entries.pop(key)[0])
+            self.entries[key] = entry
+            self.size += size
+            while self.size > self.limit:
+                self.size -= len(self.entries.popitem(last=False)[1][0])
+
+    def clear(self) -> bool:
+        """Emptied with Flask-Caching's backends (``app.extensions["cache"]``)."""
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+        return True
 
 
 def init_app(app: Flask) -> None:
@@ -48,14 +90,35 @@ def init_app(app: Flask) -> None:
             "CACHE_KEY_PREFIX": "rtes-vevent:",
         },
     )
+    app.extensions["cache"][LocalBodies] = LocalBodies()  # cleared with the other caches
+
+
+def _get(name: str):
+    """The body kept under ``name``, from this process, else from the shared cache (then kept here)."""
+    local = current_app.extensions["cache"][LocalBodies]
+    entry = local.get(name)
+    if entry is None:
+        entry = bodies.get(name)
+        if entry is not None:
+            local.set(name, entry)
+    return entry
+
+
+def _set(name: str, entry: tuple) -> None:
+    current_app.extensions["cache"][LocalBodies].set(name, entry)
+    bodies.set(name, entry)
 
 
 def plugin_set() -> str:
     """What the plugins and the configuration add to every key: plugin names and versions, base URL."""
     pm = current_app.extensions["rtes_plugins"]
-    names = sorted(name for name, _ in pm.list_name_plugin())
-    dists = sorted(f"{dist.project_name}={dist.version}" for _, dist in pm.list_plugin_distinfo())
-    return f"{names}{dists}{current_app.config['RTES_BASE_URL']}"
+    distinfo = pm.list_plugin_distinfo()
+    registered = (tuple(sorted(name for name, _ in pm.list_name_plugin())), tuple(id(p) for p, _ in distinfo))
+    known = current_app.extensions.setdefault("rtes_plugin_set", {})
+    if registered not in known:  # distributions' versions are read from files: once per plugin set
+        dists = sorted(f"{dist.project_name}={dist.version}" for _, dist in distinfo)
+        known[registered] = f"{list(registered[0])}{dists}"
+    return f"{known[registered]}{current_app.config['RTES_BASE_URL']}"
 
 
 def digest(*parts) -> str:
@@ -96,20 +159,21 @@ def public(scopes: tuple[str, ...], *, key=None, moments=True, feed: bool = Fals
             etag = f"{name}-gz" if zipped else name
             if request.if_none_match.contains_weak(etag):
                 return _not_modified(etag, feed)
-            entry = bodies.get(name)
+            kept_as = f"{name}:gzip" if zipped else name
+            entry = _get(kept_as)
             if entry is None:
-                response = make_response(view(*args, **kwargs))
-                if not _storable(response):
-                    return response
-                kept = [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers]
-                entry = (response.get_data(), kept)
-                bodies.set(name, entry)
+                plain = _get(name) if zipped else None
+                if plain is None:
+                    response = make_response(view(*args, **kwargs))
+                    if not _storable(response):
+                        return response
+                    kept = [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers]
+                    plain = (response.get_data(), kept)
+                    _set(name, plain)
+                entry = (gzip.compress(plain[0], compresslevel=6, mtime=0), plain[1]) if zipped else plain
+                if zipped:
+                    _set(kept_as, entry)
             body, headers = entry
-            if zipped:
-                body = bodies.get(f"{name}-gz")
-                if body is None:
-                    body = gzip.compress(entry[0], compresslevel=6, mtime=0)
-                    bodies.set(f"{name}-gz", body)
             response = Response(body, headers=headers)
             if zipped:
                 response.headers["Content-Encoding"] = "gzip"

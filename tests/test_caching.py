@@ -286,3 +286,31 @@ def test_a_process_trusts_the_versions_for_a_moment_but_sees_its_own_changes_at_
     event.title = "Changé ici"
     db.session.commit()
     assert client.get("/agenda.ics", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_a_warm_body_is_sent_from_the_process_without_asking_the_shared_cache(client, events, monkeypatch):
+    events(3)
+    plain, zipped = client.get("/agenda.ics"), client.get("/agenda.ics", headers={"Accept-Encoding": "gzip"})
+
+    def unreachable(*args, **kwargs):
+        raise AssertionError("the shared cache was asked")
+
+    monkeypatch.setattr(cache.bodies, "get", unreachable)
+    again = client.get("/agenda.ics")
+    assert again.data == plain.data and again.headers == plain.headers
+    again = client.get("/agenda.ics", headers={"Accept-Encoding": "gzip"})
+    assert again.data == zipped.data and again.headers == zipped.headers
+    assert gzip.decompress(again.data) == plain.data
+
+
+def test_bodies_kept_in_process_stay_within_their_bytes():
+    local = cache.LocalBodies(limit=10)
+    local.set("a", (b"123456", []))
+    local.set("b", (b"1234", []))
+    assert local.get("a") is not None  # used last: kept over b
+    local.set("c", (b"123", []))
+    assert local.get("b") is None and local.get("a") and local.get("c")
+    local.set("too big", (b"12345678901", []))
+    assert local.get("too big") is None and local.size == 9
+    local.clear()
+    assert local.get("a") is None and local.size == 0
