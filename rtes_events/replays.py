@@ -84,7 +84,7 @@ class CatalogueFilter:
         resource = one_line(args.get("ressource"))
         return cls(
             events=replace(registry.EventFilter.from_args(args), periode=""),
-            annee=year if year.isdigit() and len(year) == 4 else "",
+            annee=year if year.isascii() and year.isdigit() and 1900 <= int(year) <= 2999 else "",
             ressource=resource if resource in RESOURCE_FILTERS else "",
         )
 
