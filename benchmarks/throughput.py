@@ -6,7 +6,8 @@
 For each database (a SQLite file; a throw-away PostgreSQL server started as a non-root user, as the
 tests do): generates the data (``data.py``), serves it with ``gunicorn -w 4`` on 127.0.0.1 with a
 bare route beside the application's, and loads each URL with wrk (Debian's ``wrk``) for SECONDS:
-the bare route (again before each measure, as the load drifts), an event page, the agenda,
+the bare route (again between measures, as the load drifts: each URL is compared with the mean
+of the bare route just before and just after it), an event page, the agenda,
 ``/agenda.ics`` warm (plain and gzip-compressed), and ``/agenda.ics`` answered 304.
 Then, in process, the agenda's page time (built, caches emptied) at SMALL and EVENTS events, and
 the cold build of a 1 000-event feed against icalendar serialising the same events alone.
@@ -99,9 +100,11 @@ def throughput(url: str, seconds: int, slug: str) -> dict[str, float]:
             "/agenda.ics warm, gzip": ("/agenda.ics", {"Accept-Encoding": "gzip"}),
             "conditional GET → 304": ("/agenda.ics", {"If-None-Match": etag}),
         }
-        results = {}
-        for name, (path, headers) in scenarios.items():  # the bare route just before each, as the load drifts
-            results[name] = (wrk("/nu", seconds), wrk(path, seconds, headers))
+        results, before = {}, wrk("/nu", seconds)
+        for name, (path, headers) in scenarios.items():  # the bare route between them, as the load drifts
+            rate, after = wrk(path, seconds, headers), wrk("/nu", seconds)
+            results[name] = ((before + after) / 2, rate)
+            before = after
         return results
     finally:
         server.terminate()

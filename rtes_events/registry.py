@@ -38,6 +38,8 @@ class EventFilter:
     @classmethod
     def from_args(cls, args) -> "EventFilter":
         """Filters from request arguments; unknown values of closed lists are dropped."""
+        if not args:  # the agenda and feed unfiltered, parsed before every cached answer: no work
+            return cls()
         values = {f.name: one_line(args.get(f.name))[:100] for f in fields(cls)}
         if values["type"] not in KINDS:
             values["type"] = ""
