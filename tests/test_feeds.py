@@ -399,3 +399,33 @@ def test_public_vevents_written_directly_say_what_icalendar_says(app, make_event
             assert all(len(line) <= 75 for line in direct.split(b"\r\n"))
             written = icalendar.Event.from_ical(direct)
             assert written.to_ical() == feeds.build_vevent(event).to_ical(), event.slug
+
+
+def test_a_plugin_that_leaves_a_vevent_alone_keeps_it_written_directly(app, make_event):
+    """Plugins get a VEVENT built when they first touch it: the others are written directly, the
+    touched ones through icalendar with the plugin's change, the hook called once per event."""
+
+    class Marker:
+        calls = []
+
+        @hookimpl
+        def rtes_ical_event(self, event, vevent, private):
+            Marker.calls.append(event.slug)
+            if "marqué" in event.title:
+                vevent.add("X-RTES-MARK", "oui")
+                vevent["SUMMARY"] = vevent["SUMMARY"].upper()
+
+    alone, marked = make_event(title="Seul"), make_event(title="Événement marqué")
+    with app.test_request_context():
+        direct = {event.slug: feeds.public_vevent(event) for event in (alone, marked)}
+        app.extensions["rtes_plugins"].register(Marker(), name="marker")
+        try:
+            assert feeds.public_vevent(alone) == direct[alone.slug]
+            written = feeds.public_vevent(marked)
+            assert Marker.calls == [alone.slug, marked.slug]
+            assert written == feeds.build_vevent(marked).to_ical()
+        finally:
+            app.extensions["rtes_plugins"].unregister(name="marker")
+    vevent = icalendar.Event.from_ical(written)
+    assert vevent["X-RTES-MARK"] == "oui" and vevent["SUMMARY"] == "ÉVÉNEMENT MARQUÉ"
+    assert written != direct[marked.slug]
