@@ -19,6 +19,7 @@ from collections import OrderedDict
 
 from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_caching import Cache
+from werkzeug.http import quote_etag
 
 from . import versions
 
@@ -196,19 +197,19 @@ def _storable(response: Response) -> bool:
     )
 
 
+# Written as strings: werkzeug's header objects cost more than the rest of a 304.
+CACHE_HEADERS = {
+    True: (("Vary", "Accept-Encoding"), ("Cache-Control", "public, max-age=300")),  # feeds
+    False: (("Vary", "Accept-Encoding, Cookie"), ("Cache-Control", "public, no-cache")),  # pages
+}
+
+
 def _cache_headers(response: Response, etag: str, feed: bool) -> None:
-    response.set_etag(etag)
-    response.vary.add("Accept-Encoding")
-    if feed:
-        response.cache_control.public = True
-        response.cache_control.max_age = 300
-    else:
-        response.vary.add("Cookie")
-        response.cache_control.public = True
-        response.cache_control.no_cache = True
+    """ETag, Vary and Cache-Control of a kept response (one that has none of them yet)."""
+    response.headers["ETag"] = quote_etag(etag)
+    for name, value in CACHE_HEADERS[feed]:
+        response.headers[name] = value
 
 
 def _not_modified(etag: str, feed: bool) -> Response:
-    response = Response(status=304)
-    _cache_headers(response, etag, feed)
-    return response
+    return Response(status=304, headers=[("ETag", quote_etag(etag)), *CACHE_HEADERS[feed]])
