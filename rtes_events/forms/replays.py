@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from ..models.replays import ACCESS
@@ -16,7 +17,10 @@ ACCESS_HINT = "« Réservé » : lisible après connexion par les collectivités
 
 def access_field() -> RadioField:
     return RadioField(
-        "Accès", choices=list(ACCESS.items()), default="public", description=ACCESS_HINT, validate_choice=True
+        "Accès",
+        choices=[SelectChoice(key, label) for key, label in ACCESS.items()],
+        default="public",
+        description=ACCESS_HINT,
     )
 
 
