@@ -121,6 +121,10 @@ def register_from_processes(app, event_id: int, lock: bool) -> list[int]:
         worker.start()
     for worker in workers:
         worker.join(timeout=120)
+    for worker in workers:  # one stuck (at the barrier, say) must not outlive the test
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
     return [worker.exitcode for worker in workers]
 
 
