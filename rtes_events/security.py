@@ -11,6 +11,14 @@ HEADERS = {
 }
 
 
+def private(response):
+    """For a blueprint's ``after_request``: pages holding personal data, a secret link or a form
+    are never stored by a cache nor sent as a referrer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def add_headers(response):

@@ -131,6 +131,45 @@ def runner(app):
     return app.test_cli_runner()
 
 
+OWN_CLUB, OTHER_CLUB = "club-ess-ile-de-france", "club-ess-nouvelle-aquitaine"
+TWO_CLUBS = {
+    "regions": [{"code": "IDF", "name": "Île-de-France"}, {"code": "NAQ", "name": "Nouvelle-Aquitaine"}],
+    "partners": [
+        {"key": "cress-idf", "name": "CRESS Île-de-France", "region": "IDF"},
+        {"key": "amif", "name": "AMIF", "region": "IDF"},
+        {"key": "cress-naq", "name": "CRESS Nouvelle-Aquitaine", "region": "NAQ"},
+        {"key": "terress", "name": "Chaire TerrESS de Sciences Po Bordeaux", "region": "NAQ"},
+    ],
+    "clubs": [
+        {
+            "slug": OWN_CLUB,
+            "name": "Club ESS Île-de-France",
+            "region": "IDF",
+            "co_organisers": ["cress-idf", "amif"],
+        },
+        {
+            "slug": OTHER_CLUB,
+            "name": "Club ESS Nouvelle-Aquitaine",
+            "region": "NAQ",
+            "co_organisers": ["cress-naq", "terress"],
+        },
+    ],
+    "events": [],
+}
+
+
+@pytest.fixture
+def clubs(app) -> dict:
+    """Two regional clubs, each co-organised by its CRESS and another partner: ``clubs[slug]``."""
+    from sqlalchemy import select
+
+    from rtes_events.importer import import_data
+    from rtes_events.models import Club
+
+    import_data(TWO_CLUBS)
+    return {slug: db.session.scalar(select(Club).where(Club.slug == slug)) for slug in (OWN_CLUB, OTHER_CLUB)}
+
+
 @pytest.fixture
 def make_event(app):
     """Create a published event, by default a webinar three weeks ahead, 14 h – 16 h Paris time."""

@@ -15,33 +15,9 @@ from rtes_events.formatting import when
 from rtes_events.importer import import_data
 from rtes_events.models import AuditEntry, Club, Event
 
-from .conftest import csrf_token, login
+from .conftest import OTHER_CLUB, OWN_CLUB, csrf_token, login
 
-IDF, NAQ = "club-ess-ile-de-france", "club-ess-nouvelle-aquitaine"
-NETWORK = {
-    "regions": [{"code": "IDF", "name": "Île-de-France"}, {"code": "NAQ", "name": "Nouvelle-Aquitaine"}],
-    "partners": [
-        {"key": "cress-idf", "name": "CRESS Île-de-France", "region": "IDF"},
-        {"key": "amif", "name": "AMIF", "region": "IDF"},
-        {"key": "cress-naq", "name": "CRESS Nouvelle-Aquitaine", "region": "NAQ"},
-        {"key": "terress", "name": "Chaire TerrESS de Sciences Po Bordeaux", "region": "NAQ"},
-    ],
-    "clubs": [
-        {
-            "slug": IDF,
-            "name": "Club ESS Île-de-France",
-            "region": "IDF",
-            "co_organisers": ["cress-idf", "amif"],
-        },
-        {
-            "slug": NAQ,
-            "name": "Club ESS Nouvelle-Aquitaine",
-            "region": "NAQ",
-            "co_organisers": ["cress-naq", "terress"],
-        },
-    ],
-    "events": [],
-}
+IDF, NAQ = OWN_CLUB, OTHER_CLUB
 DAY = clock.local_today() + timedelta(days=30)
 FORM = {
     "kind": "club",
@@ -63,8 +39,8 @@ FORM = {
 
 
 @pytest.fixture
-def network(app):
-    import_data(NETWORK)
+def network(clubs):
+    return clubs
 
 
 def club(slug: str) -> Club:

@@ -9,16 +9,15 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import clock, importer
+from rtes_events import clock
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
-from rtes_events.models import AuditEntry, Club, Event, OutboxMessage, Registration
+from rtes_events.models import AuditEntry, Event, OutboxMessage, Registration
 from rtes_events.models.events import fold
 
-from .conftest import PERSON, csrf_token, login
+from .conftest import OTHER_CLUB, OWN_CLUB, PERSON, csrf_token, login
 
 BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server (the service under its locks)
-OWN_CLUB, OTHER_CLUB = "club-ess-ile-de-france", "club-ess-nouvelle-aquitaine"
 HEADERS = [
     "Nom",
     "Prénom",
@@ -29,33 +28,6 @@ HEADERS = [
     "Position en liste d'attente",
     "Inscrit·e le",
 ]
-
-
-@pytest.fixture
-def clubs(app):
-    importer.import_data(
-        {
-            "regions": [
-                {"code": "IDF", "name": "Île-de-France"},
-                {"code": "NAQ", "name": "Nouvelle-Aquitaine"},
-            ],
-            "partners": [
-                {"key": "cress-idf", "name": "CRESS Île-de-France", "region": "IDF"},
-                {"key": "amif", "name": "Association des maires d'Île-de-France", "region": "IDF"},
-            ],
-            "clubs": [
-                {
-                    "slug": OWN_CLUB,
-                    "name": "Club ESS Île-de-France",
-                    "region": "IDF",
-                    "co_organisers": ["cress-idf", "amif"],
-                },
-                {"slug": OTHER_CLUB, "name": "Club ESS Nouvelle-Aquitaine", "region": "NAQ"},
-            ],
-            "events": [],
-        }
-    )
-    return {slug: db.session.scalar(select(Club).where(Club.slug == slug)) for slug in (OWN_CLUB, OTHER_CLUB)}
 
 
 @pytest.fixture

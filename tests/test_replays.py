@@ -16,32 +16,13 @@ from rtes_events.extensions import db
 from rtes_events.models import Club, Replay, ReplayCount, ReplayResource
 from rtes_events.videos import parse_chapters, video_of
 
-from .conftest import csrf_token, login
+from .conftest import OTHER_CLUB, OWN_CLUB, csrf_token, login
 
 BOTH_DATABASES = True
 ATOM = "{http://www.w3.org/2005/Atom}"
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 VTT = "WEBVTT\n\n00:00.000 --> 00:02.000\nBonjour à toutes et à tous\n".encode()
-OWN_CLUB, OTHER_CLUB = "club-ess-ile-de-france", "club-ess-nouvelle-aquitaine"
 LOCK = "réservé aux collectivités adhérentes"
-
-
-@pytest.fixture
-def clubs(app):
-    importer.import_data(
-        {
-            "regions": [
-                {"code": "IDF", "name": "Île-de-France"},
-                {"code": "NAQ", "name": "Nouvelle-Aquitaine"},
-            ],
-            "clubs": [
-                {"slug": OWN_CLUB, "name": "Club ESS Île-de-France", "region": "IDF"},
-                {"slug": OTHER_CLUB, "name": "Club ESS Nouvelle-Aquitaine", "region": "NAQ"},
-            ],
-            "events": [],
-        }
-    )
-    return {slug: db.session.scalar(select(Club).where(Club.slug == slug)) for slug in (OWN_CLUB, OTHER_CLUB)}
 
 
 @pytest.fixture

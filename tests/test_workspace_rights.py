@@ -10,49 +10,17 @@ import re
 import pytest
 from sqlalchemy import MetaData, select
 
-from rtes_events import importer, programmes
+from rtes_events import programmes
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
 from rtes_events.permissions import can_manage
 
-from .conftest import PERSON, csrf_token, login
+from .conftest import OTHER_CLUB, OWN_CLUB, PERSON, csrf_token, login
 
-OWN_CLUB, OTHER_CLUB = "club-ess-ile-de-france", "club-ess-nouvelle-aquitaine"
 SECRET_TITLE = "Session confidentielle de Nouvelle-Aquitaine"
 SECRET_EMAIL = "registrant.naq@example.org"
 # Value of each URL argument of a workspace route, by the scenario's object set.
 ARGUMENTS = ("event_id", "registration_id", "user_id", "fmt", "programme_id")
-
-
-@pytest.fixture
-def clubs(app):
-    importer.import_data(
-        {
-            "regions": [
-                {"code": "IDF", "name": "Île-de-France"},
-                {"code": "NAQ", "name": "Nouvelle-Aquitaine"},
-            ],
-            "partners": [
-                {"key": "cress-idf", "name": "CRESS Île-de-France", "region": "IDF"},
-                {"key": "cress-naq", "name": "CRESS Nouvelle-Aquitaine", "region": "NAQ"},
-            ],
-            "clubs": [
-                {
-                    "slug": OWN_CLUB,
-                    "name": "Club ESS Île-de-France",
-                    "region": "IDF",
-                    "co_organisers": ["cress-idf"],
-                },
-                {
-                    "slug": OTHER_CLUB,
-                    "name": "Club ESS Nouvelle-Aquitaine",
-                    "region": "NAQ",
-                    "co_organisers": ["cress-naq"],
-                },
-            ],
-            "events": [],
-        }
-    )
 
 
 @pytest.fixture

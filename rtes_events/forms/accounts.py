@@ -1,26 +1,14 @@
 """Forms of the accounts: signing in, passwords, and the admins' management of accounts."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts import MIN_PASSWORD
 from ..models.accounts import ROLES
-from .fields import length, required, strip
-
-
-def _email_field() -> EmailField:
-    return EmailField(
-        "Adresse e-mail",
-        filters=[strip],
-        validators=[
-            required("Adresse e-mail"),
-            length("Adresse e-mail", 254),
-            Email(message="L'adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."),
-        ],
-    )
+from .fields import email_field, length, strip
 
 
 def _new_password_fields() -> tuple[PasswordField, PasswordField]:
@@ -45,14 +33,14 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
 
 
 class LoginForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     password = PasswordField(
         "Mot de passe", validators=[InputRequired(message="Saisissez votre mot de passe.")]
     )
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
 
 
 class SetPasswordForm(FlaskForm):
@@ -93,4 +81,4 @@ class AccountForm(FlaskForm):
 
 
 class InviteForm(AccountForm):
-    email = _email_field()
+    email = email_field()

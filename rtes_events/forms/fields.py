@@ -1,6 +1,7 @@
 """Validators and filters shared by the forms, with French messages."""
 
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField
+from wtforms.validators import DataRequired, Email, Length
 
 from ..formatting import one_line
 
@@ -15,3 +16,16 @@ def required(label: str) -> DataRequired:
 
 def length(label: str, limit: int) -> Length:
     return Length(max=limit, message=f"Le champ « {label} » ne doit pas dépasser {limit} caractères.")
+
+
+def email_field(label: str = "Adresse e-mail") -> EmailField:
+    """An e-mail address, required and checked."""
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[
+            required(label),
+            length(label, 254),
+            Email(message="L'adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."),
+        ],
+    )

@@ -2,13 +2,13 @@
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired
+from wtforms.validators import AnyOf, DataRequired, InputRequired
 
 from ..formatting import retention
 from ..models.registrations import FUNCTIONS
-from .fields import length, required, strip
+from .fields import email_field, length, required, strip
 
 CONSENT_TEXT = (
     "J'accepte que le RTES utilise ces informations (e-mail, nom, organisation, fonction) pour "
@@ -23,15 +23,7 @@ CONSENT_TEXT = (
 class RegistrationForm(FlaskForm):
     """The registration form of the platform; ``registration_form`` adds the plugins' fields."""
 
-    email = EmailField(
-        "Adresse e-mail",
-        filters=[strip],
-        validators=[
-            required("Adresse e-mail"),
-            length("Adresse e-mail", 254),
-            Email(message="L'adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr)."),
-        ],
-    )
+    email = email_field()
     first_name = StringField(
         "Prénom", filters=[strip], validators=[required("Prénom"), length("Prénom", 100)]
     )

@@ -21,6 +21,7 @@ from .. import accounts
 from ..extensions import db, limiter, login_manager
 from ..forms.accounts import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from ..models import User
+from ..security import private
 
 bp = Blueprint("auth", __name__)
 
@@ -40,11 +41,7 @@ def _load_user(session_token: str) -> User | None:
     return db.session.scalar(select(User).where(User.session_token == session_token, User.active))
 
 
-@bp.after_request
-def private(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+bp.after_request(private)
 
 
 def _address_limit() -> str:

@@ -7,17 +7,13 @@ from ..extensions import limiter
 from ..forms import registration_form
 from ..plugins import hook
 from ..registrations import RegistrationRefused
+from ..security import private
 from ..urls import external_url, webcal
 
 bp = Blueprint("registration", __name__)
 
 
-@bp.after_request
-def private(response):
-    """Pages holding a secret link or a personal form: never cached, never sent as a referrer."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(private)
 
 
 def _rate_limit() -> str:

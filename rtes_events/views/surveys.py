@@ -5,16 +5,13 @@ from flask import Blueprint, abort, render_template
 from .. import surveys
 from ..forms.surveys import SurveyForm
 from ..models.surveys import QUESTIONS
+from ..security import private
 from ..urls import external_url
 
 bp = Blueprint("surveys", __name__)
 
 
-@bp.after_request
-def private(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+bp.after_request(private)
 
 
 @bp.route("/questionnaire/<token>/", methods=["GET", "POST"])

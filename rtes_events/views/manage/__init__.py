@@ -12,6 +12,7 @@ from ...extensions import db, login_manager
 from ...models import Event, Registration
 from ...permissions import can_manage
 from ...plugins import hook
+from ...security import private
 
 bp = Blueprint("manage", __name__, url_prefix="/espace")
 
@@ -29,12 +30,7 @@ def guard():
     return None
 
 
-@bp.after_request
-def private(response):
-    """Workspace pages hold personal data: never stored by a cache, never sent as a referrer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+bp.after_request(private)
 
 
 def workspace_blueprint(name: str, import_name: str, **options) -> Blueprint:
