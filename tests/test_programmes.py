@@ -1,6 +1,8 @@
 """Programmes: admins create, edit and assign them (audited); agenda and feeds filter by programme;
 import files carry them."""
 
+import html
+
 import pytest
 from sqlalchemy import select
 
@@ -8,7 +10,7 @@ from rtes_events import programmes
 from rtes_events.demo.loader import seed
 from rtes_events.extensions import db
 from rtes_events.importer import InvalidImport, import_data
-from rtes_events.models import AuditEntry, Programme
+from rtes_events.models import AuditEntry, Programme, Replay
 
 from .conftest import csrf_token, login
 
@@ -111,3 +113,18 @@ def test_the_demo_holds_the_anct_convention_with_the_events_the_anct_co_organise
     ]
     assert sorted(event.title for event in programme.events) == sorted(expected) and len(expected) == 6
     assert ", 0 mis à jour, " in load_demo().summary()  # idempotent
+
+
+def test_the_replay_catalogue_filters_by_programme(app, client):
+    from rtes_events.demo.loader import load_demo
+
+    load_demo()
+    programme = programmes.by_slug("convention-anct-2020-2022")
+    ids = [event.id for event in programme.events]
+    published = select(Replay).where(Replay.event_id.in_(ids), Replay.published_at.isnot(None))
+    with_replay = [replay.event.title for replay in db.session.scalars(published)]
+    page = client.get("/replays/?programme=convention-anct-2020-2022").get_data(as_text=True)
+    assert 'id="filtre-programme"' in page and "Convention ANCT 2020" in page
+    assert f">{len(with_replay)} replays<" in page.replace("\n", "") and len(with_replay) == 2
+    for title in with_replay:
+        assert title in html.unescape(page)
