@@ -3,31 +3,16 @@
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import accounts, importer
+from rtes_events import accounts
 from rtes_events.extensions import db
 from rtes_events.models import AuditEntry, User
 
-from .conftest import PASSWORD, login
+from .conftest import OTHER_CLUB, OWN_CLUB, PASSWORD, login
 
-IDF, NAQ = "club-ess-ile-de-france", "club-ess-nouvelle-aquitaine"
+IDF, NAQ = OWN_CLUB, OTHER_CLUB
 
 
-@pytest.fixture(autouse=True)
-def clubs(app):
-    importer.import_data(
-        {
-            "regions": [
-                {"code": "IDF", "name": "Île-de-France"},
-                {"code": "NAQ", "name": "Nouvelle-Aquitaine"},
-            ],
-            "partners": [{"key": "cress-idf", "name": "CRESS Île-de-France", "region": "IDF"}],
-            "clubs": [
-                {"slug": IDF, "name": "Club ESS Île-de-France", "region": "IDF"},
-                {"slug": NAQ, "name": "Club ESS Nouvelle-Aquitaine", "region": "NAQ"},
-            ],
-            "events": [],
-        }
-    )
+pytestmark = pytest.mark.usefixtures("clubs")  # the two clubs of conftest.TWO_CLUBS
 
 
 def create_user(runner, *args, password: str = PASSWORD):

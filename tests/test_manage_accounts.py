@@ -6,36 +6,16 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import accounts, importer
+from rtes_events import accounts
 from rtes_events.extensions import db
 from rtes_events.models import AuditEntry, OutboxMessage, User
 
-from .conftest import PASSWORD, csrf_token, login
+from .conftest import OTHER_CLUB, OWN_CLUB, PASSWORD, csrf_token, login
 
-IDF, NAQ = "club-ess-ile-de-france", "club-ess-nouvelle-aquitaine"
+IDF, NAQ = OWN_CLUB, OTHER_CLUB
 
 
-@pytest.fixture(autouse=True)
-def clubs(app):
-    importer.import_data(
-        {
-            "regions": [
-                {"code": "IDF", "name": "Île-de-France"},
-                {"code": "NAQ", "name": "Nouvelle-Aquitaine"},
-            ],
-            "partners": [{"key": "cress-idf", "name": "CRESS Île-de-France", "region": "IDF"}],
-            "clubs": [
-                {
-                    "slug": IDF,
-                    "name": "Club ESS Île-de-France",
-                    "region": "IDF",
-                    "co_organisers": ["cress-idf"],
-                },
-                {"slug": NAQ, "name": "Club ESS Nouvelle-Aquitaine", "region": "NAQ"},
-            ],
-            "events": [],
-        }
-    )
+pytestmark = pytest.mark.usefixtures("clubs")  # the two clubs of conftest.TWO_CLUBS
 
 
 @pytest.fixture
