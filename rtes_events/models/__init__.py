@@ -4,6 +4,7 @@ from .accounts import User
 from .audit import AuditEntry
 from .clubs import Club, Region
 from .events import Event, EventSpeaker, Speaker, Theme
+from .members import MemberDomain, MemberOrganisation
 from .outbox import OutboxMessage
 from .partners import Partner
 from .programmes import Programme, event_programmes
@@ -21,6 +22,8 @@ __all__ = [
     "DataVersion",
     "Event",
     "EventSpeaker",
+    "MemberDomain",
+    "MemberOrganisation",
     "OutboxMessage",
     "Partner",
     "Programme",

@@ -42,6 +42,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     role: Mapped[str] = mapped_column(String(20))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    # The member authority a ``member`` account belongs to.
+    member_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member_organisations.id"), index=True
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
@@ -49,6 +53,7 @@ class User(UserMixin, db.Model):
 
     clubs = relationship("Club", secondary=user_clubs, order_by="Club.name")
     partner = relationship("Partner")
+    member_organisation = relationship("MemberOrganisation")
 
     @property
     def is_active(self) -> bool:

@@ -15,3 +15,6 @@ class ReachedOrganisation(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     authority: Mapped[bool] = mapped_column(Boolean, default=False)
+    member_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member_organisations.id"), index=True
+    )

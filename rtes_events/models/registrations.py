@@ -58,6 +58,10 @@ class Registration(db.Model):
     consent_at: Mapped[datetime] = mapped_column(DateTime)
     plugin_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     partner_reference: Mapped[str | None] = mapped_column(String(120))
+    # The member authority of the e-mail's domain when the registration was made.
+    member_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member_organisations.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
