@@ -33,6 +33,10 @@ LABELS = {
     "user.deactivated": "Compte désactivé",
     "user.reactivated": "Compte réactivé",
     "user.link_sent": "Lien de mot de passe envoyé",
+    "member.created": "Adhérent ajouté",
+    "member.updated": "Adhérent modifié",
+    "member.ended": "Adhésion terminée",
+    "members.imported": "Adhérents importés (CSV)",
 }
 
 

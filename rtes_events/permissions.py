@@ -12,8 +12,9 @@ from .models import Club, Event, Partner, Registration, User
 from .plugins import hook
 
 # What can be done: see the workspace or an object, change it, its registrants, export them,
-# create a session in a club, manage accounts and programmes (admins only).
-ACTIONS = ("view", "edit", "registrants", "export", "create", "accounts", "programmes")
+# create a session in a club, manage accounts, programmes and member authorities (admins only).
+ACTIONS = ("view", "edit", "registrants", "export", "create", "accounts", "programmes", "members")
+ADMIN_ACTIONS = ("accounts", "programmes", "members")
 
 
 def can_manage(user, obj=None, action: str = "view") -> bool:
@@ -33,7 +34,7 @@ def can_manage(user, obj=None, action: str = "view") -> bool:
 def _core(user: User, obj, action: str) -> bool:
     if user.role == "admin":
         return True
-    if user.role != "coorganiser" or action in ("accounts", "programmes") or isinstance(obj, User):
+    if user.role != "coorganiser" or action in ADMIN_ACTIONS or isinstance(obj, User):
         return False
     if obj is None:
         return action == "view"
