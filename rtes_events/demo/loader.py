@@ -1,7 +1,7 @@
 """Loads the seed of the network's real events, then example sessions a few weeks ahead."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from importlib.resources import files
 
 from sqlalchemy import select
@@ -12,6 +12,33 @@ from ..importer import ImportReport, import_data
 from ..models import Event
 
 EXAMPLE_PREFIX = "Exemple — "
+MEETING_DAYS = (1, 3)  # Tuesday and Thursday: the network meets on working days
+FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)}
+
+
+def easter(year: int) -> date:
+    """Easter Sunday of ``year`` (Gregorian calendar, anonymous algorithm of Meeus and Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month, day = divmod(h + m - 7 * n + 114, 31)
+    return date(year, month, day + 1)
+
+
+def is_public_holiday(day: date) -> bool:
+    """A public holiday in France: the fixed ones, Easter Monday, Ascension and Whit Monday."""
+    return (day.month, day.day) in FIXED_HOLIDAYS or (day - easter(day.year)).days in (1, 39, 50)
+
+
+def meeting_day(start: date) -> date:
+    """The first Tuesday or Thursday from ``start`` that is not a public holiday."""
+    while start.weekday() not in MEETING_DAYS or is_public_holiday(start):
+        start += timedelta(days=1)
+    return start
 
 
 def seed() -> dict:
@@ -19,18 +46,17 @@ def seed() -> dict:
 
 
 def examples() -> list[dict]:
-    """Example sessions dated from today, so that the demo shows registration and the waiting list."""
+    """Example sessions three to five weeks from today, on working days (Tuesday or Thursday), so
+    that the demo shows registration and the waiting list."""
     today = clock.local_today()
-
-    def day(weeks: int) -> str:
-        return (today + timedelta(weeks=weeks)).isoformat()
+    webinar, club, meeting = (meeting_day(today + timedelta(weeks=weeks)) for weeks in (3, 4, 5))
 
     return [
         {
             "slug": "exemple-webinaire-commande-publique-responsable",
             "kind": "webinaire",
             "title": EXAMPLE_PREFIX + "Webinaire : la commande publique responsable au service de l'ESS",
-            "start": day(3),
+            "start": webinar.isoformat(),
             "start_time": "14:00",
             "end_time": "16:00",
             "mode": "online",
@@ -46,7 +72,7 @@ def examples() -> list[dict]:
             "slug": "exemple-club-ile-de-france-tiers-lieux",
             "kind": "club",
             "title": EXAMPLE_PREFIX + "Club Île-de-France : tiers-lieux et ESS",
-            "start": day(4),
+            "start": club.isoformat(),
             "start_time": "09:30",
             "end_time": "12:30",
             "mode": "onsite",
@@ -62,7 +88,7 @@ def examples() -> list[dict]:
             "slug": "exemple-rencontre-nationale-alimentation",
             "kind": "rencontre",
             "title": EXAMPLE_PREFIX + "Rencontre : alimentation durable et ESS dans les territoires",
-            "start": day(5),
+            "start": meeting.isoformat(),
             "start_time": "09:30",
             "end_time": "17:00",
             "mode": "hybrid",
@@ -72,7 +98,7 @@ def examples() -> list[dict]:
             "capacity": 120,
             "partners": ["cnfpt", "avise"],
             "themes": ["alimentation"],
-            "registration_closes": (today + timedelta(weeks=5, days=-2)).isoformat() + "T18:00",
+            "registration_closes": (meeting - timedelta(days=2)).isoformat() + "T18:00",
             "description": "Journée d'échanges d'exemple.\n\n* matin : retours d'expériences\n"
             "* après-midi : ateliers",
         },
