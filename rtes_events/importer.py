@@ -1,4 +1,4 @@
-"""Import events, clubs and partners from JSON in the schema of the network's seed file.
+"""Import events, clubs, partners and members from JSON in the schema of the network's seed file.
 
 Idempotent: an event is matched by slug (derived from its date and title when absent) and only
 what differs is written, so importing the same file twice changes nothing.
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from slugify import slugify
 from sqlalchemy import select
 
-from . import clock, programmes, registrations, replays
+from . import clock, memberships, programmes, registrations, replays
 from .extensions import db
 from .formatting import one_line
 from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
@@ -66,6 +66,8 @@ def import_data(data: dict, progress: Callable[[int], None] | None = None) -> Im
             _upsert_partner(item, report)
         for item in data.get("clubs") or []:
             _upsert_club(item, report)
+        for index, item in enumerate(data.get("members") or [], start=1):
+            _upsert_member(index, item, report)
         for item in data.get("programmes") or []:
             if line := programmes.import_programme(item):
                 report.others.append(line)
@@ -170,6 +172,18 @@ def _upsert_club(item: dict, report: ImportReport) -> None:
         "co_organisers": _partners(item.get("co_organisers")),
     }
     _upsert(Club, "slug", values, report, "club créé", "club mis à jour")
+
+
+def _upsert_member(index: int, item, report: ImportReport) -> None:
+    try:
+        member, changes = memberships.save(memberships.parse(item))
+    except memberships.MemberError as exc:
+        name = one_line(item.get("name")) if isinstance(item, dict) else ""
+        raise InvalidImport(f"adhérent n° {index} ({name[:60]!r}) : {exc}") from exc
+    if changes is None:
+        report.others.append(f"adhérent créé : {member.name}")
+    elif changes:
+        report.others.append(f"adhérent mis à jour : {member.name} ({memberships.changes_text(changes)})")
 
 
 def _date(text: str) -> date:

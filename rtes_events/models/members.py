@@ -45,7 +45,7 @@ class MemberOrganisation(db.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.until is None or self.until > clock.now().year
+        return self.until is None or self.until > clock.local_today().year
 
     @property
     def kind_label(self) -> str:
