@@ -1,5 +1,5 @@
-"""Member authorities: the rules of a member, the import schema's ``members``, the admins' workspace
-(the workspace and the public page: test_members_workspace.py, test_members_page.py)."""
+"""Member authorities: the rules of a member and the import schema's ``members`` (the workspace and
+the public page are tested in test_members_workspace.py and test_members_page.py)."""
 
 
 import pytest
