@@ -39,6 +39,40 @@ def secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+REMINDER_UNITS = {"d": 24 * 60, "j": 24 * 60, "h": 60, "min": 1}
+MAX_REMINDER_DAYS = 60
+NO_REMINDERS = ("", "aucun", "none")
+
+
+def reminder_offsets(text: str, name: str = "RTES_REMINDERS") -> tuple[int, ...]:
+    """Reminder offsets before an event's start, in minutes, latest reminder last: ``7d,1d,1h`` →
+    ``(10080, 1440, 60)``. Units ``d`` (or ``j``), ``h``, ``min``; empty or ``aucun``: none.
+    ValueError, in French and naming ``name``, on anything else."""
+    if text.strip().lower() in NO_REMINDERS:
+        return ()
+    offsets = set()
+    for part in text.replace(";", ",").split(","):
+        token = part.strip().lower().replace(" ", "")
+        number = token.rstrip("abcdefghijklmnopqrstuvwxyz")
+        unit = token[len(number) :]
+        if not number.isdigit() or unit not in REMINDER_UNITS or int(number) == 0:
+            raise ValueError(
+                f"{name} : « {part.strip()} » n'est pas un délai de rappel (exemples : 7d, 1d, 1h, 30min ; "
+                "séparés par des virgules ; « aucun » pour n'envoyer aucun rappel)."
+            )
+        minutes = int(number) * REMINDER_UNITS[unit]
+        if minutes > MAX_REMINDER_DAYS * 24 * 60:
+            raise ValueError(f"{name} : un rappel ne peut partir plus de {MAX_REMINDER_DAYS} jours avant.")
+        offsets.add(minutes)
+    return tuple(sorted(offsets, reverse=True))
+
+
+def checked_reminders(text: str) -> str:
+    """``text`` once ``reminder_offsets`` reads it (else its ValueError)."""
+    reminder_offsets(text)
+    return text
+
+
 def from_environment(instance: Path) -> dict:
     """The application settings for an instance folder."""
     env = os.environ.get
@@ -59,6 +93,9 @@ def from_environment(instance: Path) -> dict:
         "RTES_PROXY_HOPS": int(env("RTES_PROXY_HOPS", "0")),
         "RTES_CACHE_URL": env("RTES_CACHE_URL", ""),
         "RTES_FEED_PAST_MONTHS": int(env("RTES_FEED_PAST_MONTHS", "12")),
+        # Reminders to confirmed registrants, before the start (reminders.py): read here so that a
+        # wrong value stops the start-up with its reason.
+        "RTES_REMINDERS": checked_reminders(env("RTES_REMINDERS", "7d,1d,1h")),
         "RTES_VERSION_CHECK_SECONDS": float(env("RTES_VERSION_CHECK_SECONDS", "1")),
         "RTES_LOGIN_RATE_LIMIT": env("RTES_LOGIN_RATE_LIMIT", "10 per minute"),
         "RTES_LOGIN_ACCOUNT_RATE_LIMIT": env("RTES_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
