@@ -146,3 +146,14 @@ def test_editing_domains_keeps_the_rows_it_still_has(app):
     assert member("Ville d'Exemple").domain_names == ["agglo-exemple.fr", "ville-exemple.fr"]
     import_data(members_file({**EXAMPLE, "domains": ["agglo-exemple.fr"]}))
     assert db.session.scalars(select(MemberDomain.domain)).all() == ["agglo-exemple.fr"]
+
+
+def test_the_demo_loads_one_labelled_example_member_once(app):
+    from rtes_events.demo.loader import load_demo
+
+    first = load_demo()
+    [example] = db.session.scalars(select(MemberOrganisation)).all()
+    assert example.example and "démonstration" in example.name
+    assert example.domain_names == ["ville-exemple.fr"] and example.region_code == "IDF"
+    assert f"adhérent créé : {example.name}" in first.lines()
+    assert not [line for line in load_demo().lines() if "adhérent" in line]

@@ -10,6 +10,7 @@ from .partners import Partner
 from .programmes import Programme, event_programmes
 from .reach import ReachedOrganisation
 from .registrations import CalendarToken, Registration
+from .reminders import OrganiserReminderSent, ReminderSent, ReminderStop
 from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
 from .surveys import SurveyAnswer, SurveyInvitation
@@ -24,12 +25,15 @@ __all__ = [
     "EventSpeaker",
     "MemberDomain",
     "MemberOrganisation",
+    "OrganiserReminderSent",
     "OutboxMessage",
     "Partner",
     "Programme",
     "ReachedOrganisation",
     "Region",
     "Registration",
+    "ReminderSent",
+    "ReminderStop",
     "Replay",
     "ReplayCount",
     "ReplayOptOut",

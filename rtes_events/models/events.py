@@ -113,6 +113,9 @@ class Event(db.Model):
     participants_note: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
     postponed_from: Mapped[date | None] = mapped_column(Date)
+    # Reminders to its registrants (reminders.py): None, the network's (RTES_REMINDERS); "" none;
+    # else its own offsets, as RTES_REMINDERS writes them (e.g. "3d,2h").
+    reminders: Mapped[str | None] = mapped_column(String(60))
     source: Mapped[str | None] = mapped_column(String(200))
     club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"), index=True)
     # What partner plugins keep about the event (``rtes_import_fields``), e.g. ``cnfpt_code``.
