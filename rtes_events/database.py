@@ -1,4 +1,4 @@
-"""Database engine settings: SQLite made safe for several writers, PostgreSQL left as it is."""
+"""Database engine settings: SQLite made safe for several writers, pooled connections checked before use."""
 
 import sqlite3
 
@@ -8,10 +8,16 @@ from sqlalchemy.engine import Engine
 
 
 def configure(app: Flask) -> None:
-    """Engine options for the configured database URL."""
+    """Engine options for the configured database URL.
+
+    A database server that restarted has closed the pooled connections: each is checked (``SELECT 1``)
+    when taken from the pool and replaced when dead, so a restart costs no request an error.
+    """
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {"timeout": 30})
+    else:
+        options.setdefault("pool_pre_ping", True)
 
 
 @event.listens_for(Engine, "connect")

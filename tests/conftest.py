@@ -59,9 +59,9 @@ def migrated_sqlite(tmp_path_factory) -> Path:
     return database
 
 
-@pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
-    """A real PostgreSQL server with a migrated template database; ``new_database()`` copies it."""
+def start_postgres() -> PostgresServer:
+    """A new PostgreSQL server, started; the test is skipped (failed under ``RTES_TEST_REQUIRE_ALL``)
+    when PostgreSQL is not installed."""
     bindir = binaries()
     if bindir is None:
         message = "PostgreSQL is not installed (make test installs it)"
@@ -70,6 +70,13 @@ def postgres(tmp_path_factory):
         pytest.skip(message)
     server = PostgresServer(bindir, free_port())
     server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server with a migrated template database; ``new_database()`` copies it."""
+    server = start_postgres()
     try:
         template = server.new_database()
         _migrate(tmp_path_factory.mktemp("pg") / "instance", server.url(template))

@@ -36,11 +36,10 @@ class PostgresServer:
         subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)  # noqa: S603
 
     def start(self) -> None:
-        data = self.folder / "data"
         self._run(
             str(self.bindir / "initdb"),
             "-D",
-            str(data),
+            str(self.folder / "data"),
             "-U",
             "rtes",
             "--auth=trust",
@@ -48,6 +47,10 @@ class PostgresServer:
             "UTF8",
             "--locale=C.UTF-8",
         )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its data folder (again, after ``pause``)."""
         options = (
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
             " -c fsync=off -c max_connections=60"
@@ -55,7 +58,7 @@ class PostgresServer:
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
-            str(data),
+            str(self.folder / "data"),
             "-o",
             options,
             "-l",
@@ -63,6 +66,10 @@ class PostgresServer:
             "-w",
             "start",
         )
+
+    def pause(self) -> None:
+        """Stop the server as an administrator would (``-m fast``: sessions are ended), keeping its data."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "stop")
