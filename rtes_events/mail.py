@@ -28,36 +28,49 @@ WITHOUT_CALENDAR = {"replay_published", "survey"}  # about an event already over
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
 
 
-def compose(recipient: str, subject: str, text: str, html: str) -> EmailMessage:
-    """An e-mail from the platform, in text and HTML."""
+def message_head(recipient: str, subject: str, headers: dict | None = None) -> EmailMessage:
+    """An e-mail from the platform without its body: the usual headers, then ``headers`` (e.g.
+    ``List-Unsubscribe``), each on one line."""
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = one_line(subject)
     msg["From"] = current_app.config["RTES_MAIL_FROM"]
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="rtes.fr")
+    for name, value in (headers or {}).items():
+        msg[name] = one_line(value)
+    return msg
+
+
+def compose(recipient: str, subject: str, text: str, html: str, headers: dict | None = None) -> EmailMessage:
+    """An e-mail from the platform, in text and HTML."""
+    msg = message_head(recipient, subject, headers)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
 
 
-def registration_message(registration, template: str) -> EmailMessage:
-    """The e-mail ``template`` (a key of SUBJECTS) for ``registration``, with the event attached."""
+def registration_message(
+    registration,
+    template: str,
+    *,
+    subject_line: str | None = None,
+    context: dict | None = None,
+    headers: dict | None = None,
+) -> EmailMessage:
+    """The e-mail ``template`` (a key of SUBJECTS, else ``subject_line`` is given) for
+    ``registration``, with the event attached; ``context`` adds to the templates' values."""
     from .feeds import registration_ics  # here: feeds → plugins → builtin → mail
 
     event = registration.event
     context = {
+        **(context or {}),
         "registration": registration,
         "event": event,
         "event_url": external_url("public.event", slug=event.slug),
         "manage_url": external_url("registration.manage", token=registration.token),
     }
-    msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = subject(registration, template)
-    msg["From"] = current_app.config["RTES_MAIL_FROM"]
-    msg["To"] = registration.email
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain="rtes.fr")
+    msg = message_head(registration.email, subject_line or subject(registration, template), headers)
     msg.set_content(render_template(f"mail/{template}.txt", **context))
     msg.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
     if registration.is_active and template not in WITHOUT_CALENDAR:
