@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import tempfile
 import threading
 from contextlib import nullcontext
 from pathlib import Path
@@ -13,7 +14,7 @@ from flask.cli import FlaskGroup
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
-from . import mail, outbox
+from . import backups, mail, outbox
 from . import worker as worker_loop
 
 DEMO_WORKER_INTERVAL = 0.5  # seconds: the demo's e-mails appear at once
@@ -44,6 +45,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(purge_personal_data)
     app.cli.add_command(send_surveys)
     app.cli.add_command(create_user)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 @click.command()
@@ -176,3 +179,35 @@ def create_user(email: str, role: str, clubs: tuple[str, ...], partner: str | No
         raise Refused(f"Compte non créé : {exc}") from exc
     scope = ", ".join([*(c.name for c in user.clubs), *([user.partner.name] if user.partner else [])])
     click.echo(f"Compte créé : {user.email} ({user.role_label}{' — ' + scope if scope else ''})")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup(folder: Path) -> None:
+    """Write a consistent copy (database, uploaded files, manifest) as one archive into FOLDER."""
+    try:
+        path = backups.backup(folder)
+    except backups.BackupError as exc:
+        raise Refused(str(exc)) from exc
+    click.echo(path)
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Restore without asking for confirmation.")
+def restore(path: Path, yes: bool) -> None:
+    """Put a backup archive back into an empty database, after checking it and asking for confirmation."""
+    with tempfile.TemporaryDirectory(prefix="rtes-restore-") as work:
+        try:
+            checked = backups.open_backup(path, Path(work))
+            backups.check_empty()
+            target = current_app.config["SQLALCHEMY_DATABASE_URI"]
+            question = f"Restaurer la {checked.describe()} dans {backups.safe_url(target)} ?"
+            if not yes and not click.confirm(question):
+                raise Refused("Restauration annulée : rien n'a été modifié.")
+            upgraded_from = backups.restore(checked)
+        except backups.BackupError as exc:
+            raise Refused(str(exc)) from exc
+    click.echo(f"Restauration terminée : {checked.describe()}.")
+    if upgraded_from:
+        click.echo(f"Schéma mis à jour depuis la révision {upgraded_from}.")
