@@ -2,12 +2,14 @@
 
 from flask import Flask
 
-from . import auth, clubs, errors, feeds, health, manage, public, registration, replays, surveys
+from . import api, auth, clubs, errors, feeds, health, manage, public, registration, replays, seo, surveys
 
 
 def register_blueprints(app: Flask) -> None:
     for module in (public, registration, clubs, feeds, health, auth, manage, replays, surveys):
         app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(seo.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)

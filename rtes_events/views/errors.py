@@ -4,6 +4,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import api
+
 PAGES = {
     400: ("Requête invalide", "La demande n'a pas pu être comprise : vérifiez l'adresse ou le formulaire."),
     403: ("Accès refusé", "Vous n'avez pas les droits nécessaires pour accéder à cette page."),
@@ -20,6 +22,8 @@ CSRF_MESSAGE = "La session a expiré ou le formulaire n'est pas valide : recharg
 
 
 def render(error: HTTPException, title: str, message: str):
+    if api.is_api_request():  # the API answers its errors in JSON
+        return api.error_response(error, message)
     response = error.get_response()
     response.set_data(render_template("errors/error.html", code=error.code, title=title, message=message))
     response.mimetype = "text/html"
