@@ -1,6 +1,6 @@
 """What the indicators keep of erased registrations: the organisations an event reached."""
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -18,3 +18,5 @@ class ReachedOrganisation(db.Model):
     member_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("member_organisations.id"), index=True
     )
+    # How many of its registrants came (``indicators``), erased since: counts of people stay too.
+    people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
