@@ -14,7 +14,7 @@ from flask.cli import FlaskGroup
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
-from . import backups, mail, outbox
+from . import backups, mail
 from . import worker as worker_loop
 
 DEMO_WORKER_INTERVAL = 0.5  # seconds: the demo's e-mails appear at once
@@ -125,9 +125,10 @@ def _report(sent: int, failed: int) -> None:
 @click.option("--once", is_flag=True, help="Send what is due, then stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between two passes.")
 def worker(once: bool, interval: float) -> None:
-    """Render and send what the outbox holds (e-mails, partner webhooks), retrying failures."""
+    """Queue the reminders due, render and send what the outbox holds (e-mails, partner webhooks),
+    retrying failures."""
     if once:
-        _report(*outbox.deliver_due())
+        _report(*worker_loop.one_pass())
         return
     worker_loop.run(interval, threading.Event(), _report)
 

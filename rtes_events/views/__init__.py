@@ -2,7 +2,21 @@
 
 from flask import Flask
 
-from . import api, auth, clubs, errors, feeds, health, manage, public, registration, replays, seo, surveys
+from . import (
+    api,
+    auth,
+    clubs,
+    errors,
+    feeds,
+    health,
+    manage,
+    public,
+    registration,
+    reminders,
+    replays,
+    seo,
+    surveys,
+)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -10,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(seo.bp)
+    app.register_blueprint(reminders.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
