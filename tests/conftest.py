@@ -18,6 +18,7 @@ from rtes_events.extensions import db
 from rtes_events.models import Event
 
 from .postgres import PostgresServer, binaries
+from .redis_server import RedisServer, redis_installed
 
 BASE_CONFIG = {
     "TESTING": True,
@@ -63,11 +64,7 @@ def start_postgres() -> PostgresServer:
     """A new PostgreSQL server, started; the test is skipped (failed under ``RTES_TEST_REQUIRE_ALL``)
     when PostgreSQL is not installed."""
     bindir = binaries()
-    if bindir is None:
-        message = "PostgreSQL is not installed (make test installs it)"
-        if os.environ.get("RTES_TEST_REQUIRE_ALL"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require(bindir is not None, "PostgreSQL is not installed (make test installs it)")
     server = PostgresServer(bindir, free_port())
     server.start()
     return server
@@ -84,6 +81,31 @@ def postgres(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+def require(installed: bool, message: str) -> None:
+    """Skip a test whose server is not installed; fail it under ``RTES_TEST_REQUIRE_ALL`` (make test)."""
+    if not installed:
+        if os.environ.get("RTES_TEST_REQUIRE_ALL"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis server for the whole run."""
+    require(redis_installed(), "Redis is not installed (make test installs it)")
+    server = RedisServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The URL of the tests' Redis server, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url()
 
 
 @pytest.fixture
@@ -120,8 +142,14 @@ def app_factory(tmp_path, database_url, monkeypatch):
 
 
 @pytest.fixture
-def app(app_factory):
-    app = app_factory()
+def app_config() -> dict:
+    """Config overrides of the ``app`` fixture: a module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(app_factory, app_config):
+    app = app_factory(**app_config)
     with app.app_context():
         yield app
         db.session.remove()

@@ -34,6 +34,12 @@ def counted_queries():
         sa_event.remove(db.engine, "before_cursor_execute", record)
 
 
+@pytest.fixture(params=["memoire", "redis"])
+def app_config(request) -> dict:
+    """Every test with the in-process cache of one server, then with the shared Redis of several."""
+    return {"RTES_CACHE_URL": request.getfixturevalue("redis_url")} if request.param == "redis" else {}
+
+
 @pytest.fixture(autouse=True)
 def every_request_asks_the_database(app):
     """The strict setting, so that the query counts below hold; the default is tested at the end."""
@@ -257,14 +263,18 @@ def test_queries_do_not_grow_with_the_number_of_events(app, client, events, url)
     assert cold_queries() == few
 
 
-def test_rtes_cache_url_names_a_shared_redis(app_factory):
-    shared = app_factory(RTES_CACHE_URL="redis://127.0.0.1:6379/3")
-    for kept in (cache.bodies, cache.vevents):
-        backend = shared.extensions["cache"][kept]
-        assert type(backend).__name__ == "RedisCache"
-        assert backend._write_client.connection_pool.connection_kwargs["db"] == 3
-    local = app_factory()
-    assert type(local.extensions["cache"][cache.bodies]).__name__ == "SimpleCache"
+@pytest.mark.parametrize("app_config", ["redis"], indirect=True)
+def test_a_body_built_by_one_server_is_sent_by_another_through_redis(app, app_factory, client, events):
+    events(3)
+    first = client.get("/agenda.ics")
+    other = app_factory(RTES_CACHE_URL=app.config["RTES_CACHE_URL"], RTES_VERSION_CHECK_SECONDS=0)
+    assert type(other.extensions["cache"][cache.bodies]).__name__ == "RedisCache"
+    with other.app_context():
+        with counted_queries() as statements:
+            again = other.test_client().get("/agenda.ics")
+        db.engine.dispose()
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert len(statements) == 1, "one query: the data versions; the body came from Redis"
 
 
 def test_a_process_trusts_the_versions_for_a_moment_but_sees_its_own_changes_at_once(

@@ -15,13 +15,19 @@ FORM = {**PERSON, "consent": "y"}
 URL = "/evenements/limite/inscription"
 
 
+@pytest.fixture(params=["memoire", "redis"])
+def storage(request) -> str:
+    """Where the limits count: in the process (one server), or in the shared Redis of several."""
+    return request.getfixturevalue("redis_url") if request.param == "redis" else "memory://"
+
+
 @pytest.fixture
-def limited(app_factory):
+def limited(app_factory, storage):
     """An application with the limits on, and an event open for registration."""
     apps = []
 
     def factory(**config):
-        app = app_factory(RATELIMIT_ENABLED=True, **config)
+        app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage, **config)
         apps.append(app)
         with app.app_context():
             starts = clock.now() + timedelta(days=10)
