@@ -1,4 +1,5 @@
-"""Creating, changing and ending member authorities, from the import file, the workspace or a CSV.
+"""Creating, changing and ending member authorities, from the import file, the workspace or a CSV;
+listing the current ones.
 
 One set of rules for the three: a kind and region from the lists, a SIREN of 9 digits, e-mail
 domains that are neither public webmail nor another member's. A member is matched by its SIREN,
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from slugify import slugify
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from . import clock
 from .extensions import db
@@ -37,7 +39,11 @@ FIRST_YEAR, LAST_YEAR = 1980, 2100
 
 
 class MemberError(ValueError):
-    """A member's data break a rule; the message says which, in French."""
+    """A member's data break a rule; the message says which, in French; ``field`` names the value."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def current_year() -> int:
@@ -181,17 +187,17 @@ def check(values: dict, member: MemberOrganisation | None) -> None:
     if member is not None and member.id is not None:
         others = others.where(MemberOrganisation.id != member.id)
     if db.session.scalar(others.where(func.lower(MemberOrganisation.name) == values["name"].lower())):
-        raise MemberError(f"le nom « {values['name']} » est déjà celui d'un autre adhérent.")
+        raise MemberError(f"le nom « {values['name']} » est déjà celui d'un autre adhérent.", "name")
     if values.get("siren") and (
         other := db.session.scalar(others.where(MemberOrganisation.siren == values["siren"]))
     ):
-        raise MemberError(f"le SIREN {values['siren']} est déjà celui de « {other.name} ».")
+        raise MemberError(f"le SIREN {values['siren']} est déjà celui de « {other.name} ».", "siren")
     for domain in values.get("domains") or ():
         owner = db.session.scalar(
             select(MemberOrganisation).join(MemberDomain).where(MemberDomain.domain == domain)
         )
         if owner is not None and owner is not member:
-            raise MemberError(f"le domaine {domain} est déjà celui de « {owner.name} ».")
+            raise MemberError(f"le domaine {domain} est déjà celui de « {owner.name} ».", "domains")
 
 
 def save(values: dict, member: MemberOrganisation | None = None) -> tuple[MemberOrganisation, dict | None]:
@@ -229,7 +235,9 @@ def _domain(domain: str, member: MemberOrganisation) -> MemberDomain:
 def end(member: MemberOrganisation, year: int) -> None:
     """End the membership in ``year``: from then on (this year included) its agents are no members."""
     if member.since and year < member.since:
-        raise MemberError(f"l'adhésion ne peut pas finir ({year}) avant de commencer ({member.since}).")
+        raise MemberError(
+            f"l'adhésion ne peut pas finir ({year}) avant de commencer ({member.since}).", "until"
+        )
     member.until = year
     db.session.flush()
 
@@ -252,7 +260,7 @@ COLUMNS = {
     "siren": ("siren", "numero-siren"),
     "website": ("website", "site", "site-web", "site-internet"),
 }
-MAX_CSV_BYTES = 2 * 1024 * 1024
+MAX_CSV_BYTES = 512 * 1024  # with its copy in the confirmation form, within MAX_CONTENT_LENGTH
 MAX_CSV_ROWS = 2000
 
 
@@ -278,7 +286,7 @@ def read_csv(data: bytes) -> list[CsvLine]:
     """Parse a CSV export (``;`` or ``,``), check every line against the rules and the database,
     and say for each what saving it would do; nothing is written."""
     if len(data) > MAX_CSV_BYTES:
-        raise MemberError(f"le fichier dépasse {MAX_CSV_BYTES // (1024 * 1024)} Mo.")
+        raise MemberError(f"le fichier dépasse {MAX_CSV_BYTES // 1024} Ko.")
     text = decode(data)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
@@ -356,3 +364,30 @@ def apply_csv(lines: list[CsvLine]) -> list[tuple[MemberOrganisation, dict | Non
         if line.action != "inchangé":
             saved.append(save(line.values))
     return saved
+
+
+# Who the members are (the public page) ----------------------------------------------------------
+
+
+def current_members(kind: str | None = None) -> list[MemberOrganisation]:
+    """Current members, of ``kind`` when given, by region then name."""
+    statement = (
+        select(MemberOrganisation)
+        .join(MemberOrganisation.region)
+        .options(contains_eager(MemberOrganisation.region))
+        .where(current_clause())
+        .order_by(Region.name, MemberOrganisation.name)
+    )
+    if kind:
+        statement = statement.where(MemberOrganisation.kind == kind)
+    return db.session.scalars(statement).all()
+
+
+def kind_counts() -> dict[str, int]:
+    """How many current members of each kind."""
+    rows = db.session.execute(
+        select(MemberOrganisation.kind, func.count())
+        .where(current_clause())
+        .group_by(MemberOrganisation.kind)
+    ).all()
+    return dict(rows)

@@ -10,6 +10,7 @@ from . import (
     feeds,
     health,
     manage,
+    members,
     public,
     registration,
     reminders,
@@ -23,6 +24,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (public, registration, clubs, feeds, health, auth, manage, replays, surveys):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(members.bp)
     app.register_blueprint(seo.bp)
     app.register_blueprint(reminders.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():

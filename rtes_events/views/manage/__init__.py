@@ -67,6 +67,7 @@ MENU = (
     ("Nouvelle session", "manage.event_new", "view"),
     ("Comptes", "manage.accounts", "accounts"),
     ("Programmes", "manage.programme_list", "programmes"),
+    ("Adhérents", "manage.members", "members"),
     ("Indicateurs", "manage.indicators", "view"),
 )
 
@@ -89,4 +90,14 @@ def wants_preview() -> bool:
 
 
 # The routes register on ``bp``.
-from . import accounts, dashboard, events, indicators, programmes, registrants, replays, surveys  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    accounts,
+    dashboard,
+    events,
+    indicators,
+    members,
+    programmes,
+    registrants,
+    replays,
+    surveys,
+)

@@ -1,0 +1,120 @@
+"""The admins' forms of member authorities: a member, the end of a membership, a CSV import."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from .. import memberships
+from ..models.members import KINDS
+from .fields import length, required, strip
+
+
+def _checked(read, *args):
+    """A field validator running one of the memberships readers, its French message as the error."""
+
+    def validate(form, field):
+        try:
+            read(field.data, *args)
+        except memberships.MemberError as error:
+            raise ValidationError(str(error)[:1].upper() + str(error)[1:]) from None
+
+    return validate
+
+
+class MemberForm(FlaskForm):
+    """A member authority; ``choose`` fills the regions."""
+
+    name = StringField("Nom", filters=[strip], validators=[required("Nom"), length("Nom", 200)])
+    kind = SelectField("Type", choices=[SelectChoice(key, label) for key, label in KINDS.items()])
+    region_code = SelectField("Région")
+    domains = TextAreaField(
+        "Domaines des adresses e-mail",
+        description="Un par ligne, par exemple ville-exemple.fr. Une messagerie publique (gmail.com, "
+        "orange.fr…) ou le domaine d'un autre adhérent est refusé. Les agent·es dont l'adresse est sur "
+        "ces domaines obtiennent l'accès adhérent.",
+        render_kw={"rows": 3},
+        validators=[length("Domaines", 2000), _checked(memberships.domains_of)],
+    )
+    siren = StringField(
+        "SIREN",
+        filters=[strip],
+        description="9 chiffres, facultatif.",
+        validators=[_checked(memberships.siren_of)],
+    )
+    website = StringField(
+        "Site web", filters=[strip], validators=[length("Site web", 300), _checked(memberships.website_of)]
+    )
+    since = StringField(
+        "Adhérent depuis (année)",
+        filters=[strip],
+        render_kw={"inputmode": "numeric"},
+        validators=[_checked(memberships.year_of, "Adhérent depuis")],
+    )
+    until = StringField(
+        "Adhésion terminée en (année)",
+        filters=[strip],
+        description="Vide tant que la collectivité est adhérente. "
+        "L'accès adhérent cesse dès l'année indiquée.",
+        render_kw={"inputmode": "numeric"},
+        validators=[_checked(memberships.year_of, "Adhésion terminée en")],
+    )
+
+    def choose(self, regions) -> "MemberForm":
+        self.region_code.choices = [SelectChoice(region.code, region.name) for region in regions]
+        return self
+
+    def validate_until(self, field):
+        since = memberships.year_of(self.since.data, "") if not self.since.errors else None
+        until = memberships.year_of(field.data, "")
+        if since and until and until < since:
+            raise ValidationError(f"L'adhésion ne peut pas finir ({until}) avant de commencer ({since}).")
+
+    def values(self) -> dict:
+        """The member's values, checked by the field validators."""
+        return {
+            "name": self.name.data,
+            "kind": self.kind.data,
+            "region_code": self.region_code.data,
+            "domains": memberships.domains_of(self.domains.data),
+            "siren": memberships.siren_of(self.siren.data),
+            "website": memberships.website_of(self.website.data),
+            "since": memberships.year_of(self.since.data, ""),
+            "until": memberships.year_of(self.until.data, ""),
+        }
+
+    def fill(self, member) -> "MemberForm":
+        """The form showing ``member`` (on a GET)."""
+        for name in ("name", "kind", "region_code", "siren", "website"):
+            getattr(self, name).data = getattr(member, name) or ""
+        self.domains.data = "\n".join(member.domain_names)
+        self.since.data = str(member.since or "")
+        self.until.data = str(member.until or "")
+        return self
+
+
+class EndForm(FlaskForm):
+    year = StringField(
+        "Année de fin de l'adhésion",
+        filters=[strip],
+        render_kw={"inputmode": "numeric"},
+        validators=[required("Année de fin de l'adhésion"), _checked(memberships.year_of, "Année de fin")],
+    )
+
+
+class ImportForm(FlaskForm):
+    """A spreadsheet's CSV export; ``content`` carries the checked file to the confirmation step."""
+
+    file = FileField(
+        "Fichier CSV",
+        description="Première ligne : nom ; type ; région ; domaines ; depuis ; fin ; siren ; site web "
+        "(les trois premières colonnes sont obligatoires). Séparateur « ; » ou « , », encodage UTF-8 "
+        "ou Windows-1252, tel que l'enregistrent les tableurs.",
+        validators=[FileRequired("Choisissez le fichier CSV à importer.")],
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    content = HiddenField(validators=[required("Fichier")])
+    filename = HiddenField()
