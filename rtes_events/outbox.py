@@ -28,7 +28,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from . import clock
+from . import clock, mail
 from .extensions import db
 from .models import OutboxMessage, Registration
 
@@ -55,12 +55,21 @@ def enqueue(kind: str, recipient: str, subject: str, payload: str) -> OutboxMess
     return message
 
 
-def enqueue_registration_email(registration, template: str, subject: str) -> OutboxMessage:
-    """Add the e-mail ``template`` of ``registration`` to the current transaction, rendered later."""
+def enqueue_registration_email(registration, template: str, subject: str, **details) -> OutboxMessage:
+    """Add the e-mail ``template`` of ``registration`` to the current transaction, rendered later;
+    ``details`` (JSON values) are kept for its rendering (a reminder's offset and start)."""
     if registration.id is None:
         db.session.flush()
-    payload = json.dumps({"registration": registration.id, "template": template})
+    payload = json.dumps({**details, "registration": registration.id, "template": template})
     return enqueue(REGISTRATION_EMAIL, registration.email, subject, payload)
+
+
+def queue_registration_email(registration, template: str) -> OutboxMessage:
+    """Queue the e-mail ``template`` (a key of ``mail.SUBJECTS``) of ``registration``, in the
+    caller's transaction; the worker renders and sends it."""
+    if template not in mail.SUBJECTS:
+        raise ValueError(f"unknown e-mail template: {template!r}")
+    return enqueue_registration_email(registration, template, mail.subject(registration, template))
 
 
 def enqueue_webhook(
@@ -164,21 +173,22 @@ def _drop(message: OutboxMessage) -> None:
 
 def _render(message: OutboxMessage) -> None:
     """Turn a ``registration_email`` row into the ``email`` it stands for (kept even if sending fails)."""
-    from .mail import registration_message
+    from .reminders import REMINDER, reminder_message
 
     reference = json.loads(message.payload)
     registration = db.session.get(Registration, reference["registration"])
     if registration is None or registration.erased_at is not None:
         raise Dropped
-    rendered = registration_message(registration, reference["template"])
+    if reference["template"] == REMINDER:  # raises Dropped when no longer due
+        rendered = reminder_message(registration, reference["offset"], reference["starts_at"])
+    else:
+        rendered = mail.registration_message(registration, reference["template"])
     message.kind, message.recipient = "email", registration.email
     message.subject, message.payload = rendered["Subject"], rendered.as_string()
 
 
 def _send_email(message: OutboxMessage) -> None:
-    from .mail import transport
-
-    transport().send(message.id, message.recipient, message.payload)
+    mail.transport().send(message.id, message.recipient, message.payload)
 
 
 def sign(body: bytes, secret: str) -> str:

@@ -1,23 +1,41 @@
-"""The outbox worker: passes that send what is due, run by ``rtes-events worker`` or in a thread."""
+"""The outbox worker: passes that queue the reminders due and send what is due, run by
+``rtes-events worker`` or in a thread."""
 
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
 from flask import Flask, current_app
 
-from . import outbox
+from . import outbox, reminders
 from .extensions import db
 
 BATCH = 100
+REMINDER_CHECK_SECONDS = 30.0  # reminders are looked for at most this often (and on the first pass)
+
+
+def one_pass() -> tuple[int, int]:
+    """Queue the reminders due, then send what is due (``rtes-events worker --once``)."""
+    reminders.queue_due()
+    return outbox.deliver_due(BATCH)
 
 
 def run(interval: float, stop: threading.Event, report: Callable[[int, int], None] | None = None) -> None:
-    """Deliver what is due, then wait ``interval`` seconds, until ``stop`` is set (in an app context).
+    """Queue the reminders due (every ``REMINDER_CHECK_SECONDS``) and deliver what is due, then wait
+    ``interval`` seconds, until ``stop`` is set (in an app context).
 
     A pass that fails (database restarting, …) is logged and the next one tries again.
     """
+    next_check = 0.0
     while not stop.is_set():
+        if time.monotonic() >= next_check:
+            next_check = time.monotonic() + REMINDER_CHECK_SECONDS
+            try:
+                reminders.queue_due()
+            except Exception:  # the e-mails already queued still go; the next check retries
+                current_app.logger.exception("reminders: check failed")
+                db.session.rollback()
         try:
             sent, failed = outbox.deliver_due(BATCH)
         except Exception:  # keep the worker alive: the next pass retries
