@@ -1,14 +1,45 @@
-"""Security headers on every response."""
+"""Security headers on every response.
 
-from flask import Flask
+No page may be framed by another (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``), except
+the routes marked ``framable_by``: this module's one exception, declared on the route itself.
+"""
 
-HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'",
+from flask import Flask, request
+
+POLICY = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "style-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
 }
+
+
+def _headers(**directives) -> dict:
+    policy = {**POLICY, **{name.replace("_", "-"): value for name, value in directives.items()}}
+    frame_options = {"'none'": "DENY", "'self'": "SAMEORIGIN"}.get(policy["frame-ancestors"])
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": frame_options,
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": "; ".join(f"{name} {value}" for name, value in policy.items()),
+    }
+    return {name: value for name, value in headers.items() if value}
+
+
+HEADERS = _headers()
+
+
+def framable_by(sources: str, **directives):
+    """Let ``sources`` frame a view's pages (``"*"``: any site, then no ``X-Frame-Options``;
+    ``"'self'"``: this site only); ``directives`` change others of its policy (``style_src=…``)."""
+
+    def decorate(view):
+        view.security_headers = _headers(frame_ancestors=sources, **directives)
+        return view
+
+    return decorate
 
 
 def private(response):
@@ -22,7 +53,8 @@ def private(response):
 def register(app: Flask) -> None:
     @app.after_request
     def add_headers(response):
-        for name, value in HEADERS.items():
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        for name, value in getattr(view, "security_headers", HEADERS).items():
             response.headers.setdefault(name, value)
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -6,6 +6,7 @@ from . import (
     api,
     auth,
     clubs,
+    embed,
     errors,
     feeds,
     health,
@@ -21,7 +22,7 @@ from . import (
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (public, registration, clubs, feeds, health, auth, manage, replays, surveys):
+    for module in (public, registration, clubs, feeds, health, auth, manage, replays, surveys, embed):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(members.bp)

@@ -69,6 +69,7 @@ MENU = (
     ("Programmes", "manage.programme_list", "programmes"),
     ("Adhérents", "manage.members", "members"),
     ("Indicateurs", "manage.indicators", "view"),
+    ("Agenda de la lettre", "manage.newsletter", "view"),
 )
 
 
@@ -96,6 +97,7 @@ from . import (  # noqa: E402,F401
     events,
     indicators,
     members,
+    newsletter,
     programmes,
     registrants,
     replays,

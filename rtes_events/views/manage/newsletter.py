@@ -1,0 +1,106 @@
+"""The newsletter's agenda (``/espace/lettre``): the coming weeks' events as a block to paste into the
+newsletter, in e-mail-safe HTML (tables, inline styles, absolute links) and in plain text.
+
+Everyone allowed into the workspace (admins and co-organisers) may build it. It shows only what the
+public agenda shows (published events, the agenda's filters), so a co-organiser gets every published
+event, not only those of their scope, and narrows it with the filters (their region, their club).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import abort, render_template, request, url_for
+from markupsafe import Markup
+
+from ... import clock, registry
+from ...models import Event
+from ...security import framable_by
+from ...urls import external_url
+from . import bp
+
+DEFAULT_WEEKS, MAX_WEEKS = 4, 12
+OFFERED_FILTERS = ("type", "region", "club", "theme", "partenaire", "programme", "origine")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The events of the block: the agenda's filters, from today for ``weeks`` weeks."""
+
+    filters: registry.EventFilter
+    weeks: int = DEFAULT_WEEKS
+
+    @property
+    def first_day(self) -> date:
+        return clock.local_today()
+
+    @property
+    def last_day(self) -> date:
+        return self.first_day + timedelta(days=7 * self.weeks - 1)
+
+    def as_args(self) -> dict:
+        args = {name: value for name, value in self.filters.as_args().items() if name != "periode"}
+        return {**args, "semaines": str(self.weeks)}
+
+    def events(self) -> list[Event]:
+        """Published events not over yet that start by the end of the last day, soonest first."""
+        until = clock.to_utc(self.last_day + timedelta(days=1))
+        query = registry.upcoming(self.filters).where(Event.status == "published", Event.starts_at < until)
+        return registry.listed(query)
+
+
+def parse_selection(args) -> tuple[Selection, list[str]]:
+    filters = registry.EventFilter.from_args(args)
+    raw = args.get("semaines", "").strip()
+    if not raw:
+        return Selection(filters), []
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_WEEKS:
+        return Selection(filters, int(raw)), []
+    return Selection(filters), [f"Le nombre de semaines doit être un nombre entier de 1 à {MAX_WEEKS}."]
+
+
+def blocks(selection: Selection, events: list[Event]) -> tuple[str, str]:
+    """The block of ``events`` as e-mail HTML and as plain text."""
+    values = {
+        "selection": selection,
+        "events": events,
+        "event_url": lambda event: external_url("public.event", slug=event.slug),
+        "agenda_url": external_url("public.agenda", **selection.filters.as_args()),
+    }
+    return (
+        render_template("manage/newsletter_block.html", **values).strip(),
+        render_template("manage/newsletter_block.txt", **values).strip() + "\n",
+    )
+
+
+@bp.get("/lettre")
+def newsletter():
+    selection, errors = parse_selection(request.args)
+    choices = registry.filter_choices()
+    page = {
+        "errors": errors,
+        "selection": selection,
+        "choices": choices,
+        "names": [name for name in OFFERED_FILTERS if choices.get(name)],
+        "current": dict(request.args.items()),
+        "max_weeks": MAX_WEEKS,
+    }
+    if errors:
+        return render_template("manage/newsletter.html", **page), 400
+    events = selection.events()
+    html, text = blocks(selection, events)
+    preview = url_for("manage.newsletter_preview", **selection.as_args())
+    return render_template(
+        "manage/newsletter.html", **page, html=html, text=text, count=len(events), preview=preview
+    )
+
+
+@bp.get("/lettre/apercu")
+@framable_by("'self'", default_src="'none'", style_src="'unsafe-inline'")
+def newsletter_preview():
+    """The HTML block as a mail client shows it: framed by /espace/lettre only, the one page whose
+    policy lets inline styles through (those of the block, written by the template alone)."""
+    selection, errors = parse_selection(request.args)
+    if errors:
+        abort(400, errors[0])
+    html, _ = blocks(selection, selection.events())
+    return render_template("manage/newsletter_preview.html", block=Markup(html))  # noqa: S704 (our template's)
