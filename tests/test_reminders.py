@@ -1,0 +1,293 @@
+"""Reminders before an event: scheduled by the worker with a moving clock, each sent once (two workers
+at once too), never where they are not wanted; the stop link (RFC 8058); the organisers' day-before
+e-mail; real SMTP delivery."""
+
+import threading
+import time as timer
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from rtes_events import clock, registrations, reminders, worker
+from rtes_events.config import from_environment, reminder_offsets
+from rtes_events.extensions import db
+from rtes_events.models import ReminderSent
+
+BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
+
+ONLINE_URL = "https://visio.example.org/salle-rtes"
+
+
+class MovingClock:
+    """``clock.now`` for the whole process (the worker threads too), moved by the test."""
+
+    def __init__(self):
+        self.now = clock.now()
+
+    def at(self, moment):
+        self.now = moment
+        return self
+
+
+@pytest.fixture
+def moving_clock(monkeypatch):
+    moving = MovingClock()
+    monkeypatch.setattr(clock, "now", lambda: moving.now)
+    return moving
+
+
+@pytest.fixture
+def start():
+    """An event's start, ten days ahead at 14 h Paris time."""
+    return clock.to_utc(clock.local_today() + timedelta(days=10), time(14))
+
+
+@pytest.fixture
+def webinar(make_event, start):
+    return make_event(starts_at=start, ends_at=start + timedelta(hours=2), online_url=ONLINE_URL)
+
+
+@pytest.fixture
+def worker_pass(app):
+    """What one pass of ``rtes-events worker`` does: queue the reminders due, send what is due."""
+    return worker.one_pass
+
+
+@pytest.fixture
+def reminders_sent(outbox_messages):
+    """The reminder e-mails written so far (no worker pass here), as (recipient, message)."""
+
+    def read():
+        return [
+            (message["To"], message)
+            for message in outbox_messages(worker_pass=False)
+            if message["Subject"].startswith("Rappel")
+        ]
+
+    return read
+
+
+def text_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def test_an_online_event_gets_its_three_default_reminders_each_once(
+    moving_clock, webinar, start, make_registration, worker_pass, reminders_sent
+):
+    camille = make_registration(webinar)
+    worker_pass()
+    assert reminders_sent() == []
+    seen = []
+    for offset, word in (
+        (timedelta(days=7), "le "),
+        (timedelta(days=1), "demain"),
+        (timedelta(hours=1), "aujourd'hui"),
+    ):
+        for late in (timedelta(seconds=1), timedelta(minutes=30)):  # passes after its time: once
+            moving_clock.at(start - offset + late)
+            worker_pass()
+        found = reminders_sent()
+        assert len(found) == len(seen) + 1
+        recipient, message = found[-1]
+        seen.append(message)
+        assert recipient == camille.email
+        assert message["Subject"].startswith(f"Rappel : {webinar.title} {word}")
+        assert message["Subject"].endswith("à 14 h")
+        body = text_of(message)
+        assert f"http://rtes.test/inscription/{camille.token}/" in body
+        attachments = [
+            part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"
+        ]
+        assert len(attachments) == 1 and webinar.uid in attachments[0].get_content()
+        assert message["List-Unsubscribe"].strip().startswith("<http://rtes.test/inscription/rappels/")
+        assert message["List-Unsubscribe-Post"].strip() == "List-Unsubscribe=One-Click"
+    # The connection link is in the last one (1 hour before) only.
+    assert [ONLINE_URL in text_of(message) for message in seen] == [False, False, True]
+    assert ONLINE_URL in seen[-1].get_body(("html",)).get_content()
+    moving_clock.at(start + timedelta(minutes=1))
+    worker_pass()
+    assert len(reminders_sent()) == 3
+
+
+def test_onsite_events_get_no_reminder_under_a_day(
+    moving_clock, make_event, start, make_registration, worker_pass, reminders_sent
+):
+    event = make_event(starts_at=start, ends_at=start + timedelta(hours=3), mode="onsite", city="Lyon")
+    make_registration(event)
+    for offset in (timedelta(days=7), timedelta(days=1), timedelta(hours=1), timedelta(minutes=5)):
+        moving_clock.at(start - offset)
+        worker_pass()
+    subjects = [message["Subject"] for _, message in reminders_sent()]
+    assert len(subjects) == 2 and " le " in subjects[0] and "demain à 14 h" in subjects[1]
+
+
+def test_a_worker_back_after_a_stop_sends_only_the_latest_reminder_due(
+    moving_clock, webinar, start, make_registration, worker_pass, reminders_sent
+):
+    make_registration(webinar)
+    moving_clock.at(start - timedelta(hours=20))  # the 7-day and 1-day times both passed unseen
+    worker_pass()
+    [(_, message)] = reminders_sent()
+    assert "demain" in message["Subject"] or "aujourd'hui" in message["Subject"]
+    moving_clock.at(start - timedelta(hours=19))
+    worker_pass()
+    assert len(reminders_sent()) == 1
+
+
+def test_no_reminder_for_cancelled_or_erased_registrations_nor_for_cancelled_postponed_or_draft_events(
+    moving_clock, make_event, webinar, start, make_registration, worker_pass, reminders_sent
+):
+    cancelled = registrations.cancel(make_registration(webinar, email="annule@example.org"))
+    erased = make_registration(webinar, email="efface@example.org")
+    registrations.erase(erased)
+    kept = make_registration(webinar, email="garde@example.org")
+    others = {
+        status: make_event(starts_at=start, ends_at=start + timedelta(hours=2))
+        for status in ("cancelled", "postponed", "draft")
+    }
+    for status, event in others.items():
+        make_registration(event, email=f"{status}@example.org")
+        event.status = status
+    db.session.commit()
+    moving_clock.at(start - timedelta(days=1))
+    worker_pass()
+    assert [recipient for recipient, _ in reminders_sent()] == [kept.email]
+    assert cancelled.status == "cancelled"
+
+
+def test_a_reminder_queued_then_cancelled_is_dropped(
+    moving_clock, webinar, start, make_registration, reminders_sent
+):
+    registration = make_registration(webinar)
+    moving_clock.at(start - timedelta(days=1))
+    assert reminders.queue_due() == 1
+    registrations.cancel(registration)
+    worker.outbox.deliver_due()
+    assert reminders_sent() == []
+
+
+def test_a_late_registration_skips_the_reminders_whose_time_had_passed(
+    moving_clock, make_event, make_registration, worker_pass, reminders_sent
+):
+    soon = clock.now() + timedelta(hours=23)  # its 7-day and 1-day reminders' times have passed
+    event = make_event(starts_at=soon, ends_at=soon + timedelta(hours=1), online_url=ONLINE_URL)
+    make_registration(event)
+    worker_pass()
+    moving_clock.at(soon - timedelta(hours=2))
+    worker_pass()
+    assert reminders_sent() == []
+    moving_clock.at(soon - timedelta(minutes=59))
+    worker_pass()
+    [(_, message)] = reminders_sent()
+    assert ONLINE_URL in text_of(message)
+
+
+def test_a_moved_event_reschedules_the_reminders_still_ahead(
+    moving_clock, webinar, start, make_registration, worker_pass, reminders_sent
+):
+    make_registration(webinar)
+    moving_clock.at(start - timedelta(days=7))
+    worker_pass()
+    assert len(reminders_sent()) == 1
+    later = start + timedelta(days=14)  # moved two weeks later, after the 7-day reminder
+    webinar.starts_at, webinar.ends_at = later, later + timedelta(hours=2)
+    db.session.commit()
+    moving_clock.at(start - timedelta(days=1))  # the old 1-day time: nothing
+    worker_pass()
+    assert len(reminders_sent()) == 1
+    moving_clock.at(later - timedelta(days=7))  # the new 7-day time: again, for the new date
+    worker_pass()
+    moving_clock.at(later - timedelta(days=1))
+    worker_pass()
+    subjects = [message["Subject"] for _, message in reminders_sent()]
+    assert len(subjects) == 3 and "demain à 14 h" in subjects[-1]
+    # Moved one hour earlier after the 1-day reminder: that reminder is not sent again.
+    earlier = later - timedelta(hours=1)
+    webinar.starts_at, webinar.ends_at = earlier, earlier + timedelta(hours=2)
+    db.session.commit()
+    moving_clock.at(later - timedelta(hours=23))
+    worker_pass()
+    assert len(reminders_sent()) == 3
+    moving_clock.at(earlier - timedelta(minutes=50))  # the 1-hour one, for the new time
+    worker_pass()
+    assert len(reminders_sent()) == 4 and "à 13 h" in reminders_sent()[-1][1]["Subject"]
+
+
+def test_an_event_s_own_reminders_replace_the_network_s(
+    moving_clock, make_event, start, make_registration, worker_pass, reminders_sent
+):
+    silent = make_event(starts_at=start, ends_at=start + timedelta(hours=2), reminders="")
+    own = make_event(starts_at=start, ends_at=start + timedelta(hours=2), reminders="3d,30min")
+    make_registration(silent, email="silence@example.org")
+    make_registration(own, email="propre@example.org")
+    for moment in (
+        start - timedelta(days=7),
+        start - timedelta(days=3),
+        start - timedelta(days=1),
+        start - timedelta(hours=1),
+        start - timedelta(minutes=30),
+    ):
+        moving_clock.at(moment)
+        worker_pass()
+    sent = reminders_sent()
+    assert [recipient for recipient, _ in sent] == ["propre@example.org"] * 2
+    assert [ONLINE_URL in text_of(message) for _, message in sent] == [False, False]  # no link set
+
+
+def test_the_network_s_reminders_come_from_the_setting(
+    moving_clock, app, webinar, start, make_registration, worker_pass, reminders_sent
+):
+    app.config["RTES_REMINDERS"] = "2d"
+    make_registration(webinar)
+    for offset in (timedelta(days=7), timedelta(days=2), timedelta(days=1), timedelta(hours=1)):
+        moving_clock.at(start - offset)
+        worker_pass()
+    assert len(reminders_sent()) == 1
+
+
+def test_two_workers_at_once_send_each_reminder_once(
+    moving_clock, app, webinar, start, make_registration, reminders_sent, monkeypatch
+):
+    people = [make_registration(webinar, email=f"personne{n}@example.org") for n in range(12)]
+    monkeypatch.setattr(worker, "REMINDER_CHECK_SECONDS", 0.0)  # both look for reminders on every pass
+    moving_clock.at(start - timedelta(days=1))
+    stop = threading.Event()
+    failures = []
+
+    def run():
+        with app.app_context():
+            try:
+                worker.run(0.01, stop)
+            except BaseException as error:  # noqa: BLE001 (reported below)
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    deadline = timer.monotonic() + 30
+    while len(reminders_sent()) < len(people) and timer.monotonic() < deadline:
+        timer.sleep(0.05)
+    timer.sleep(0.3)  # both keep passing: still once
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures
+    assert sorted(recipient for recipient, _ in reminders_sent()) == sorted(p.email for p in people)
+    assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == len(people)
+
+
+def test_reminder_offsets_are_read_with_french_errors(tmp_path, monkeypatch):
+    assert reminder_offsets("7d,1d,1h") == (7 * 24 * 60, 24 * 60, 60)
+    assert reminder_offsets(" 1h ; 3j, 30min ") == (3 * 24 * 60, 60, 30)
+    assert reminder_offsets("aucun") == reminder_offsets("") == ()
+    for wrong in ("7", "1 semaine", "0h", "1.5h", "-1d", "90d"):
+        with pytest.raises(ValueError, match="RTES_REMINDERS :"):
+            reminder_offsets(wrong)
+    monkeypatch.setenv("RTES_REMINDERS", "7d,demain")
+    with pytest.raises(ValueError, match="« demain » n'est pas un délai de rappel"):
+        from_environment(tmp_path)
+    monkeypatch.setenv("RTES_REMINDERS", "2d,2h")
+    assert from_environment(tmp_path)["RTES_REMINDERS"] == "2d,2h"
