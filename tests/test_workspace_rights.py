@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import MetaData, select
 
-from rtes_events import programmes
+from rtes_events import memberships, programmes
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
 from rtes_events.permissions import can_manage
@@ -20,7 +20,7 @@ from .conftest import OTHER_CLUB, OWN_CLUB, PERSON, csrf_token, login
 SECRET_TITLE = "Session confidentielle de Nouvelle-Aquitaine"
 SECRET_EMAIL = "registrant.naq@example.org"
 # Value of each URL argument of a workspace route, by the scenario's object set.
-ARGUMENTS = ("event_id", "registration_id", "user_id", "fmt", "programme_id")
+ARGUMENTS = ("event_id", "registration_id", "user_id", "fmt", "programme_id", "member_id")
 
 
 @pytest.fixture
@@ -37,6 +37,7 @@ def world(clubs, make_event, make_registration, make_user):
     other_registration = make_registration(other, email=SECRET_EMAIL)
     make_registration(other, email="attente.naq@example.org")  # waitlisted: something to move up
     programme = programmes.create({"name": "Programme national"})  # programmes are for admins only
+    member, _ = memberships.save({"name": "Ville d'Exemple", "kind": "commune", "region_code": "IDF"})
     db.session.commit()
     return {
         "own": {
@@ -44,12 +45,14 @@ def world(clubs, make_event, make_registration, make_user):
             "registration_id": own_registration.id,
             "fmt": "csv",
             "programme_id": programme.id,
+            "member_id": member.id,
         },
         "other": {
             "event_id": other.id,
             "registration_id": other_registration.id,
             "fmt": "csv",
             "programme_id": programme.id,
+            "member_id": member.id,  # member authorities are for admins only
         },
         "users": {
             "admin": make_user("admin"),
@@ -127,7 +130,8 @@ def test_nobody_reaches_what_is_not_theirs(app, client, world, role):
                 assert response.status_code < 500, (rule.endpoint, method, response.status_code)
                 continue
             touches_other = bool(set(rule.arguments) & {"event_id", "registration_id", "user_id"})
-            if role == "member" or touches_other or rule.endpoint.startswith("manage.account"):
+            admins_only = rule.endpoint.startswith(("manage.account", "manage.member"))
+            if role == "member" or touches_other or admins_only:
                 if rule.endpoint == "auth.change_password":
                     continue  # every account changes its own password
                 assert response.status_code in (403, 404), (rule.endpoint, method, response.status_code)
@@ -144,7 +148,8 @@ def test_nobody_reaches_what_is_not_theirs(app, client, world, role):
 def test_co_organisers_reach_their_own_club(app, client, world, role):
     login(client, world["users"][role])
     for rule in workspace_rules(app):
-        if "GET" not in rule.methods or rule.endpoint.startswith(("manage.account", "manage.programme")):
+        admins_only = ("manage.account", "manage.programme", "manage.member")
+        if "GET" not in rule.methods or rule.endpoint.startswith(admins_only):
             continue
         response = client.get(url(rule, world["own"]))
         assert response.status_code in (200, 409), (rule.endpoint, response.status_code)
