@@ -1,10 +1,15 @@
 """French HTML error pages that keep the status code and headers (``Allow``, ``Retry-After``…)."""
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from ..extensions import db, login_manager
 from . import api
+
+# How long a client is asked to wait while the database cannot be reached (``Retry-After``).
+RETRY_AFTER_SECONDS = 30
 
 PAGES = {
     400: ("Requête invalide", "La demande n'a pas pu être comprise : vérifiez l'adresse ou le formulaire."),
@@ -17,6 +22,11 @@ PAGES = {
         "Vous avez fait trop de demandes en peu de temps : patientez un instant puis réessayez.",
     ),
     500: ("Erreur interne", "Une erreur inattendue s'est produite : réessayez dans quelques instants."),
+    503: (
+        "Service momentanément indisponible",
+        "La plateforme ne peut pas joindre sa base de données pour le moment. Rien de ce qui a été "
+        "enregistré n'est perdu : réessayez dans quelques instants.",
+    ),
 }
 CSRF_MESSAGE = "La session a expiré ou le formulaire n'est pas valide : rechargez la page et recommencez."
 
@@ -30,7 +40,19 @@ def render(error: HTTPException, title: str, message: str):
     return response
 
 
+def database_unavailable(error: OperationalError | InterfaceError):
+    """The database is down or restarting: 503 with ``Retry-After``, never a 500.
+
+    The page is drawn for an anonymous visitor: loading the signed-in account would need the database.
+    """
+    db.session.rollback()
+    g.setdefault("_login_user", login_manager.anonymous_user())
+    return render(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS), *PAGES[503])
+
+
 def register(app: Flask) -> None:
     for code, (title, message) in PAGES.items():
         app.register_error_handler(code, lambda error, t=title, m=message: render(error, t, m))
     app.register_error_handler(CSRFError, lambda error: render(error, PAGES[400][0], CSRF_MESSAGE))
+    for error in (OperationalError, InterfaceError):
+        app.register_error_handler(error, database_unavailable)

@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from .errors import RETRY_AFTER_SECONDS
 
 bp = Blueprint("health", __name__)
 
@@ -14,5 +15,10 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        return jsonify(status="erreur", database="injoignable"), 503
+        db.session.rollback()
+        return (
+            jsonify(status="erreur", database="injoignable"),
+            503,
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return jsonify(status="ok", database="ok")
