@@ -5,6 +5,7 @@ e-mail; real SMTP delivery."""
 import threading
 import time as timer
 from datetime import time, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,8 @@ from rtes_events import clock, registrations, reminders, worker
 from rtes_events.config import from_environment, reminder_offsets
 from rtes_events.extensions import db
 from rtes_events.models import ReminderSent
+
+from .conftest import OTHER_CLUB, OWN_CLUB, csrf_token, login
 
 BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
 
@@ -291,3 +294,114 @@ def test_reminder_offsets_are_read_with_french_errors(tmp_path, monkeypatch):
         from_environment(tmp_path)
     monkeypatch.setenv("RTES_REMINDERS", "2d,2h")
     assert from_environment(tmp_path)["RTES_REMINDERS"] == "2d,2h"
+
+
+def stop_link(message) -> str:
+    """The path of the stop link the ``List-Unsubscribe`` header gives."""
+    return urlsplit(message["List-Unsubscribe"].strip().strip("<>")).path
+
+
+def test_the_stop_link_asks_then_stops_the_reminders_of_that_registration(
+    moving_clock, client, webinar, start, make_registration, worker_pass, reminders_sent
+):
+    camille = make_registration(webinar)
+    other = make_registration(webinar, email="autre@example.org")
+    moving_clock.at(start - timedelta(days=7))
+    worker_pass()
+    message = dict(reminders_sent())[camille.email]
+    path = stop_link(message)
+    assert f"http://rtes.test{path}" in text_of(message)
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "Ne plus recevoir de rappel" in page.get_data(as_text=True)
+    assert client.post(path).status_code == 400  # the page's form needs its CSRF token
+    answer = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    assert answer.status_code == 303
+    assert "Vous ne recevez plus de rappel" in client.get(answer.location).get_data(as_text=True)
+    moving_clock.at(start - timedelta(days=1))
+    worker_pass()
+    assert [recipient for recipient, _ in reminders_sent()] == [camille.email, other.email, other.email]
+    assert registrations.by_token(camille.token).status == "confirmed"  # still registered
+
+
+def test_the_one_click_post_of_rfc_8058_stops_them_without_a_session(
+    moving_clock, app, webinar, start, make_registration, worker_pass, reminders_sent
+):
+    make_registration(webinar)
+    moving_clock.at(start - timedelta(days=7))
+    worker_pass()
+    [(_, message)] = reminders_sent()
+    path = stop_link(message)
+    mail_client = app.test_client()  # no cookie, no form: what a mail client sends
+    tampered = path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")
+    assert mail_client.post(tampered, data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert mail_client.get(tampered).status_code == 404
+    answer = mail_client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200
+    assert "Vous ne recevez plus de rappel" in answer.get_data(as_text=True)
+    moving_clock.at(start - timedelta(days=1))
+    assert reminders.queue_due() == 0
+
+
+def test_a_reminder_queued_before_a_stop_is_not_sent(
+    moving_clock, app, webinar, start, make_registration, reminders_sent
+):
+    registration = make_registration(webinar)
+    moving_clock.at(start - timedelta(days=1))
+    assert reminders.queue_due() == 1
+    reminders.stop(registration)
+    worker.outbox.deliver_due()
+    assert reminders_sent() == []
+
+
+def test_the_organisers_get_the_count_and_the_sign_in_sheet_the_day_before(
+    moving_clock, client, clubs, make_event, make_user, start, make_registration, worker_pass, outbox_messages
+):
+    session = make_event(
+        kind="club", club=clubs[OWN_CLUB], starts_at=start, ends_at=start + timedelta(hours=3), mode="onsite"
+    )
+    webinar = make_event(starts_at=start, ends_at=start + timedelta(hours=2))  # no co-organiser: the admins
+    own = make_user("coorganiser", clubs=(OWN_CLUB,))
+    cress = make_user("coorganiser", partner="cress-idf")  # co-organises the club
+    make_user("coorganiser", clubs=(OTHER_CLUB,))
+    admin = make_user("admin")
+    for n in range(3):
+        make_registration(session, email=f"personne{n}@example.org")
+    registrations.cancel(make_registration(session, email="annule@example.org"))
+
+    def told():
+        return [m for m in outbox_messages(worker_pass=False) if m["Subject"].startswith("Demain à 14 h")]
+
+    moving_clock.at(start - timedelta(days=1, minutes=1))
+    worker_pass()
+    assert told() == []
+    for minutes in (1, 30):
+        moving_clock.at(start - timedelta(days=1) + timedelta(minutes=minutes))
+        worker_pass()
+    by_recipient = {message["To"]: message for message in told()}
+    assert sorted(by_recipient) == sorted([own.email, cress.email, admin.email])
+    assert webinar.title in by_recipient[admin.email]["Subject"]
+    message = by_recipient[own.email]
+    assert message["Subject"] == f"Demain à 14 h : {session.title} — 3 inscrit·es"
+    body = text_of(message)
+    assert "Inscriptions confirmées : 3" in body
+    sheet = f"/espace/evenements/{session.id}/emargement"
+    assert f"http://rtes.test{sheet}" in body
+    login(client, own)
+    assert client.get(sheet).status_code == 200
+
+
+def test_a_reminder_goes_once_through_a_real_smtp_server(
+    moving_clock, app, smtp_server, webinar, start, make_registration, worker_pass
+):
+    app.config["RTES_MAIL_URL"] = smtp_server.url
+    camille = make_registration(webinar)
+    moving_clock.at(start - timedelta(hours=1))
+    worker_pass()
+    worker_pass()
+    found = [(to, m) for _, to, m in smtp_server.messages if m["Subject"].startswith("Rappel")]
+    assert [to for to, _ in found] == [[camille.email]]
+    message = found[0][1]
+    assert message["List-Unsubscribe-Post"].strip() == "List-Unsubscribe=One-Click"
+    assert ONLINE_URL in text_of(message)
+    assert any(part.get_content_type() == "text/calendar" for part in message.iter_attachments())
