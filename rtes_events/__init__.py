@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from . import cache, database, formatting, security
+    from .builtin import BUILTIN_PLUGINS
     from .cli import register_commands
     from .extensions import csrf, db, limiter, migrate
     from .plugins import create_plugin_manager
@@ -29,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
-    app.extensions["rtes_plugins"] = create_plugin_manager(app.config["RTES_PLUGINS"])
+    app.extensions["rtes_plugins"] = create_plugin_manager(app.config["RTES_PLUGINS"], BUILTIN_PLUGINS)
     formatting.register(app)
     security.register(app)
     register_blueprints(app)

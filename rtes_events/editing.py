@@ -41,6 +41,7 @@ FIELDS = {
     "audience": "public",
     "partners": "co-organisateurs",
     "themes": "thèmes",
+    "reminders": "rappels",
 }
 # What a duplicate takes from its model, besides themes, partners and speakers.
 COPIED = (
@@ -59,6 +60,7 @@ COPIED = (
     "audience_note",
     "notes",
     "registration_provider",
+    "reminders",
 )
 
 

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlsplit
 
 from slugify import slugify
 from sqlalchemy import select
@@ -17,16 +16,13 @@ from sqlalchemy import select
 from . import clock, memberships, programmes, registrations, replays
 from .extensions import db
 from .formatting import one_line
+from .import_checks import InvalidImport, web_address
 from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
 from .models.events import KINDS, MODES, STATUSES
 from .plugins import hook
 
 DEFAULT_HOURS = 2
 MEMBERS_WORDS = ("adhérent", "adherent", "members", "membres")
-
-
-class InvalidImport(ValueError):
-    """The file does not follow the schema; the message says where, in French."""
 
 
 @dataclass
@@ -260,13 +256,6 @@ def _int(item: dict, name: str) -> int | None:
     return value
 
 
-def _url(text) -> str | None:
-    value = one_line(text)
-    if value and urlsplit(value).scheme not in ("http", "https"):
-        raise InvalidImport(f"adresse web invalide : {value!r}.")
-    return value or None
-
-
 def _people(names) -> list[tuple[str, str | None]]:
     """``"Maud Leblois (Région Nouvelle-Aquitaine)"`` → ``("Maud Leblois", "Région Nouvelle-Aquitaine")``."""
     people = []
@@ -319,7 +308,7 @@ def parse_event(item: dict) -> dict:
         "mode": item.get("mode") or None,
         "venue": one_line(item.get("venue")) or None,
         "city": one_line(item.get("city")) or None,
-        "online_url": _url(item.get("online_url")),
+        "online_url": web_address(item.get("online_url")),
         "capacity": _int(item, "capacity"),
         "waitlist": bool(item.get("waitlist", True)),
         "registration_opens_at": _local_datetime(item["registration_opens"])

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 
-from . import outbox
+from .feeds import registration_ics
 from .formatting import one_line
 from .urls import external_url
 
@@ -60,8 +60,6 @@ def registration_message(
 ) -> EmailMessage:
     """The e-mail ``template`` (a key of SUBJECTS, else ``subject_line`` is given) for
     ``registration``, with the event attached; ``context`` adds to the templates' values."""
-    from .feeds import registration_ics  # here: feeds → plugins → builtin → mail
-
     event = registration.event
     context = {
         **(context or {}),
@@ -89,13 +87,6 @@ def subject(registration, template: str) -> str:
     event = registration.event
     change = CHANGES.get(event.status, "Changement de date, d'horaire ou de lieu")
     return one_line(SUBJECTS[template].format(title=event.title, change=change))
-
-
-def queue_registration_email(registration, template: str) -> None:
-    """Write the e-mail to the outbox, in the caller's transaction; the worker renders and sends it."""
-    if template not in SUBJECTS:
-        raise ValueError(f"unknown e-mail template: {template!r}")
-    outbox.enqueue_registration_email(registration, template, subject(registration, template))
 
 
 class FileTransport:

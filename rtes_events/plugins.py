@@ -1,20 +1,27 @@
-"""The plugin manager: built-in plugins, then partner plugins from the ``rtes_events`` entry points."""
+"""The plugin manager: built-in plugins, then partner plugins from the ``rtes_events`` entry points.
+
+The built-ins are given by the app factory: they queue e-mails and so depend on the services,
+which call hooks through ``hook()`` here; this module depends on no plugin."""
+
+from collections.abc import Iterable
 
 import pluggy
 
 from . import hookspecs
-from .builtin import BUILTIN_PLUGINS
 
 
-def create_plugin_manager(enabled: str = "") -> pluggy.PluginManager:
-    """A plugin manager with the built-ins and the installed partner plugins.
+def create_plugin_manager(
+    enabled: str = "", builtins: Iterable[tuple[str, object]] = ()
+) -> pluggy.PluginManager:
+    """A plugin manager with ``builtins`` (``(name, module)`` pairs, registered first) and the
+    installed partner plugins.
 
     ``enabled`` is ``RTES_PLUGINS``: empty loads every installed entry point, ``none`` loads none,
     otherwise a comma-separated list of entry point names to load (others are blocked).
     """
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    for name, plugin in BUILTIN_PLUGINS:
+    for name, plugin in builtins:
         pm.register(plugin, name=f"builtin.{name}")
     wanted = {name.strip() for name in enabled.split(",") if name.strip()}
     if wanted:

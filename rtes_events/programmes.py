@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .formatting import one_line
+from .import_checks import InvalidImport
 from .models import Event, Programme
 
 FIELDS = ("name", "funder", "starts_on", "ends_on", "description")
@@ -79,8 +80,6 @@ def import_programme(item: dict) -> str | None:
     """Create or update a programme of an import file's top-level ``programmes`` list:
     ``{"slug", "name", "funder", "start", "end", "description"}`` (dates ``AAAA-MM-JJ``; ``slug``
     made from the name when absent). Returns a line for the report, or None when unchanged."""
-    from .importer import InvalidImport
-
     if not isinstance(item, dict) or not one_line(item.get("name")):
         raise InvalidImport("chaque programme doit avoir un « name ».")
     slug = one_line(item.get("slug")) or slugify(one_line(item["name"]))
@@ -113,8 +112,6 @@ def import_programme(item: dict) -> str | None:
 def programmes_of_item(item: dict) -> list[Programme] | None:
     """The programmes an import item names in ``programmes`` (slugs), or None when it has no such
     key (the event's programmes are then left as they are)."""
-    from .importer import InvalidImport
-
     if "programmes" not in item:
         return None
     slugs = item["programmes"] or []

@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from . import audit, clock, registry, uploads
 from .extensions import db
 from .formatting import one_line
-from .mail import queue_registration_email
+from .import_checks import InvalidImport, web_address
 from .models import Event, Registration, Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .models.replays import ACCESS, KINDS
+from .outbox import queue_registration_email
 from .permissions import can_manage
 from .videos import parse_chapters
 
@@ -150,8 +151,6 @@ def latest(limit: int = 50) -> list[Replay]:
 
 def parse_import(item: dict) -> dict | None:
     """The ``replay`` object of an imported event (and the seed's ``summary_published``), checked."""
-    from .importer import InvalidImport, _url
-
     data = item.get("replay")
     if data is None and not item.get("summary_published"):
         return None
@@ -171,8 +170,8 @@ def parse_import(item: dict) -> dict | None:
         "published": data.get("published"),
         "access": access,
         "resources": {
-            "video": {"url": _url(data.get("url"))},
-            "slides": {"url": _url(data.get("slides_url"))},
+            "video": {"url": web_address(data.get("url"))},
+            "slides": {"url": web_address(data.get("slides_url"))},
             "summary": {"text": data.get("summary") or None},
         },
     }

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select, update
 
-from . import clock, mail
+from . import clock, outbox
 from .extensions import db
 from .models import Event, Registration, SurveyAnswer, SurveyInvitation
 from .models.surveys import QUESTIONS
@@ -55,7 +55,7 @@ def invite(event: Event) -> int:
     people = recipients(event)
     for registration in people:
         db.session.add(SurveyInvitation(registration_id=registration.id))
-        mail.queue_registration_email(registration, "survey")
+        outbox.queue_registration_email(registration, "survey")
     return len(people)
 
 

@@ -13,6 +13,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from rtes_events import hookspecs, registrations
+from rtes_events.builtin import BUILTIN_PLUGINS
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
 from rtes_events.plugins import create_plugin_manager
@@ -223,5 +224,6 @@ def test_partner_plugins_load_from_entry_points_and_can_be_disabled(installed_pl
     assert create_plugin_manager(installed_plugin).get_plugin(installed_plugin) is not None
     assert create_plugin_manager("none").get_plugin(installed_plugin) is None
     assert create_plugin_manager("autre").get_plugin(installed_plugin) is None
-    builtins = [name for name, plugin in create_plugin_manager("none").list_name_plugin() if plugin]
+    with_builtins = create_plugin_manager("none", BUILTIN_PLUGINS)
+    builtins = [name for name, plugin in with_builtins.list_name_plugin() if plugin]
     assert builtins == ["builtin.local_registration"]

@@ -3,7 +3,7 @@
 from flask import url_for
 
 from ..hookspecs import hookimpl
-from ..mail import queue_registration_email
+from ..outbox import queue_registration_email
 
 
 @hookimpl(trylast=True)

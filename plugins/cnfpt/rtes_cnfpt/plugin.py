@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length
 
 from rtes_events.hookspecs import hookimpl
-from rtes_events.importer import InvalidImport
+from rtes_events.import_checks import InvalidImport
 from rtes_events.permissions import can_manage
 
 from . import forwarding, session
