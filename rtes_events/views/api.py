@@ -13,6 +13,7 @@ from functools import cache as once
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from .. import api_documents as documents
@@ -34,6 +35,7 @@ CORS = {
     "Access-Control-Expose-Headers": "ETag, Retry-After",
     "Access-Control-Max-Age": "86400",
 }
+NO_EVENT = "Aucun événement public ne porte ce nom."
 SINCE_MESSAGE = (
     "Le paramètre « modifie-depuis » doit être une date et une heure ISO 8601 avec leur décalage, "
     "par exemple 2026-01-31T14:00:00+01:00 ou 2026-01-31T13:00:00Z."
@@ -44,7 +46,7 @@ def _rate_limit() -> str:
     return current_app.config["RTES_API_RATE_LIMIT"]
 
 
-limiter.limit(_rate_limit)(bp)
+limiter.shared_limit(_rate_limit, scope="api")(bp)  # one budget for the whole API
 
 
 @bp.after_app_request
@@ -60,6 +62,8 @@ def error_response(error: HTTPException, message: str) -> Response:
     """An error as JSON: ``{"error": {"status": …, "message": …}}``, its own French description when
     the view gave one, else ``message``; the error's headers (``Allow``, ``Retry-After``) kept."""
     own = error.description if error.description != type(error).description else message
+    if isinstance(error, RateLimitExceeded):  # its description is the limit, in English
+        own = f"{message} (limite : {error.limit.limit})"
     response = error.get_response()
     response.set_data(_dump({"error": {"status": error.code, "message": own}}))
     response.mimetype = "application/json"
@@ -180,7 +184,9 @@ def events():
 @bp.get("/evenements/<slug>")
 @cache.public(("events", "shared"), key=lambda: (), moments=False)
 def event(slug: str):
-    found = registry.by_slug(slug) or abort(404, description="Aucun événement public ne porte ce nom.")
+    if "\x00" in slug:  # PostgreSQL refuses NUL in text: no event can be named so
+        abort(404, description=NO_EVENT)
+    found = registry.by_slug(slug) or abort(404, description=NO_EVENT)
     return _json({"@context": documents.schema_org.CONTEXT, **documents.event(found)})
 
 
