@@ -33,6 +33,8 @@ LABELS = {
     "user.deactivated": "Compte désactivé",
     "user.reactivated": "Compte réactivé",
     "user.link_sent": "Lien de mot de passe envoyé",
+    "user.member_access": "Accès adhérent ouvert par un lien envoyé à l'adresse professionnelle",
+    "member_year.exported": "Année d'un adhérent exportée",
     "member.created": "Adhérent ajouté",
     "member.updated": "Adhérent modifié",
     "member.ended": "Adhésion terminée",

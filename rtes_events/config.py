@@ -100,6 +100,8 @@ def from_environment(instance: Path) -> dict:
         "RTES_LOGIN_RATE_LIMIT": env("RTES_LOGIN_RATE_LIMIT", "10 per minute"),
         "RTES_API_RATE_LIMIT": env("RTES_API_RATE_LIMIT", "120 per minute; 3000 per hour"),
         "RTES_LOGIN_ACCOUNT_RATE_LIMIT": env("RTES_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+        "RTES_MEMBER_ACCESS_RATE_LIMIT": env("RTES_MEMBER_ACCESS_RATE_LIMIT", "10 per minute; 60 per hour"),
+        "RTES_MEMBER_ACCESS_EMAIL_RATE_LIMIT": env("RTES_MEMBER_ACCESS_EMAIL_RATE_LIMIT", "3 per hour"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(env("RTES_SESSION_HOURS", "8"))),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -3,6 +3,10 @@
 Roles: ``admin`` (the network's team) manages everything; ``coorganiser`` manages the events of
 their clubs, and those co-organised by their partner (directly or through the event's club), with
 their registrants; ``member`` manages nothing. Inactive and anonymous users manage nothing.
+
+Member rights (members-only resources and events, ``is_member``) belong to signed-in ``member``
+accounts whose authority, when they name one, is a current member: a membership that ends takes
+them away at once (the user loader signs such accounts out, ``accounts.may_sign_in``).
 """
 
 from sqlalchemy import Select, false, or_, select
@@ -29,6 +33,20 @@ def can_manage(user, obj=None, action: str = "view") -> bool:
     if False in answers:
         return False
     return True in answers or _core(user, obj, action)
+
+
+def membership_holds(user: User) -> bool:
+    """False only for a member account whose authority is no longer a member."""
+    organisation = user.member_organisation
+    return user.role != "member" or organisation is None or organisation.is_current
+
+
+def is_member(user) -> bool:
+    """A signed-in, active member account of a current member authority (or tied to none, invited
+    by hand): it reads members-only resources and registers to members-only events."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role == "member" and membership_holds(user)
 
 
 def _core(user: User, obj, action: str) -> bool:

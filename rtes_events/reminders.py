@@ -73,6 +73,12 @@ def describe(minutes: tuple[int, ...]) -> str:
     return f"{listed} avant"
 
 
+def written(minutes: tuple[int, ...]) -> str:
+    """Offsets as ``RTES_REMINDERS`` writes them: ``(4320, 120)`` → ``3d,2h``."""
+    units = ((DAY, "d"), (60, "h"), (1, "min"))
+    return ",".join(next(f"{m // size}{unit}" for size, unit in units if m % size == 0) for m in minutes)
+
+
 def queue_due(now: datetime | None = None) -> int:
     """Queue the reminders and organisers' e-mails due now; returns how many were queued."""
     now = now or clock.now()

@@ -2,6 +2,8 @@
 at once too), never where they are not wanted; the stop link (RFC 8058); the organisers' day-before
 e-mail; real SMTP delivery."""
 
+import html
+import re
 import threading
 import time as timer
 from datetime import time, timedelta
@@ -13,7 +15,7 @@ from sqlalchemy import func, select
 from rtes_events import clock, registrations, reminders, worker
 from rtes_events.config import from_environment, reminder_offsets
 from rtes_events.extensions import db
-from rtes_events.models import ReminderSent
+from rtes_events.models import AuditEntry, ReminderSent
 
 from .conftest import OTHER_CLUB, OWN_CLUB, csrf_token, login
 
@@ -405,3 +407,61 @@ def test_a_reminder_goes_once_through_a_real_smtp_server(
     assert message["List-Unsubscribe-Post"].strip() == "List-Unsubscribe=One-Click"
     assert ONLINE_URL in text_of(message)
     assert any(part.get_content_type() == "text/calendar" for part in message.iter_attachments())
+
+
+def test_an_organiser_sets_an_event_s_reminders_in_the_workspace(client, make_user, webinar):
+    admin = make_user("admin")
+    login(client, admin)
+    url = f"/espace/evenements/{webinar.id}/modifier"
+    form = html.unescape(client.get(url).get_data(as_text=True))
+    assert "Rappels aux inscrit·es" in form and "Ceux du réseau : 7 jours, 1 jour et 1 heure avant" in form
+    fields = {
+        "kind": "webinaire",
+        "club": "",
+        "title": webinar.title,
+        "date": webinar.local_start.date().isoformat(),
+        "start_time": "14:00",
+        "end_time": "16:00",
+        "mode": "online",
+        "online_url": ONLINE_URL,
+        "audience": "all",
+        "waitlist": "y",
+    }
+
+    def save(**values):
+        return client.post(url, data={**fields, **values, "csrf_token": csrf_token(client, url)})
+
+    for values, message in (
+        ({"reminders": "propres", "reminder_offsets": ""}, "Indiquez les délais des rappels personnalisés"),
+        (
+            {"reminders": "propres", "reminder_offsets": "2j, 1 semaine"},
+            "« 1 semaine » n'est pas un délai de rappel",
+        ),
+        (
+            {"reminders": "propres", "reminder_offsets": "1j, 2h", "mode": "onsite", "city": "Lyon"},
+            "Les rappels à moins d'un jour sont réservés aux sessions en ligne ou hybrides",
+        ),
+        ({"reminders": "toujours"}, "Choisissez les rappels dans la liste."),
+    ):
+        answer = save(**values)
+        assert answer.status_code == 400 and message in html.unescape(answer.get_data(as_text=True))
+    db.session.expire_all()
+    assert webinar.reminders is None
+    answer = save(reminders="propres", reminder_offsets="2 j, 90min")
+    assert answer.status_code == 303
+    db.session.expire_all()
+    assert webinar.reminders == "2d,90min"
+    assert (
+        "rappels"
+        in db.session.scalars(select(AuditEntry.details).order_by(AuditEntry.id)).all()[-1]["modifications"]
+    )
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="2d,90min"' in form and re.search(
+        r'checked[^>]*value="propres"|value="propres"[^>]*checked', form
+    )
+    assert save(reminders="aucun", reminder_offsets="2d,90min").status_code == 303
+    db.session.expire_all()
+    assert webinar.reminders == ""
+    assert save(reminders="reseau").status_code == 303
+    db.session.expire_all()
+    assert webinar.reminders is None

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from slugify import slugify
 from sqlalchemy import select
@@ -22,7 +23,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import clock, editing
+from .. import clock, editing, reminders
+from ..config import reminder_offsets
 from ..extensions import db
 from ..models import Club, Partner
 from ..models.events import KINDS, MODES
@@ -30,6 +32,12 @@ from ..permissions import managed_clubs
 from .fields import length, required, strip
 
 AUDIENCES = {"all": "Ouvert à toutes et à tous", "members": "Réservé aux collectivités adhérentes"}
+REMINDERS = {
+    "reseau": "Ceux du réseau",
+    "propres": "Personnalisés (délais ci-dessous)",
+    "aucun": "Aucun rappel",
+}
+REMINDERS_LABEL = "Délais des rappels personnalisés"
 MAX_CAPACITY = 100_000
 
 
@@ -206,6 +214,22 @@ class EventForm(FlaskForm):
         validate_choice=False,
         validators=[one_of("Choisissez le public de la session.")],
     )
+    reminders = RadioField(
+        "Rappels aux inscrit·es",
+        description="Un e-mail avant la session, avec le fichier calendrier et le lien d'inscription.",
+        choices=_choices(REMINDERS),
+        default="reseau",
+        validate_choice=False,
+        validators=[one_of("Choisissez les rappels dans la liste.")],
+    )
+    reminder_offsets = StringField(
+        REMINDERS_LABEL,
+        description="Avant le début, séparés par des virgules, par exemple : 3j, 1j, 2h (j : jours, "
+        "h : heures, min : minutes). Moins d'un jour : sessions en ligne ou hybrides seulement, avec le "
+        "lien de connexion.",
+        filters=[strip],
+        validators=[length(REMINDERS_LABEL, 60)],
+    )
     themes = StringField(
         "Thèmes",
         description="Séparés par des virgules, par exemple : commande publique, emploi.",
@@ -231,6 +255,11 @@ class EventForm(FlaskForm):
         self.club.choices = _choices({"": "Aucun club", **{club.slug: club.name for club in clubs}})
         partners = db.session.scalars(select(Partner).order_by(Partner.name))
         self.partners.choices = _choices({partner.key: partner.name for partner in partners})
+        network = reminder_offsets(current_app.config["RTES_REMINDERS"])
+        label = f"Ceux du réseau : {reminders.describe(network)}"
+        if network and min(network) < reminders.DAY:
+            label += " (moins d'un jour : en ligne et hybride)"
+        self.reminders.choices = _choices({**REMINDERS, "reseau": label})
         return self
 
     @staticmethod
@@ -259,6 +288,8 @@ class EventForm(FlaskForm):
             "audience": event.audience,
             "themes": ", ".join(theme.name for theme in event.themes),
             "partners": [partner.key for partner in event.partners],
+            "reminders": {None: "reseau", "": "aucun"}.get(event.reminders, "propres"),
+            "reminder_offsets": event.reminders or "",
         }
 
     def validate_club(self, field):
@@ -291,6 +322,31 @@ class EventForm(FlaskForm):
     def validate_registration_closes(self, field):
         if field.data and self.registration_opens.data and field.data <= self.registration_opens.data:
             raise ValidationError("La clôture des inscriptions doit suivre leur ouverture.")
+
+    def validate_reminder_offsets(self, field):
+        if self.reminders.data != "propres":
+            return
+        if not field.data:
+            raise ValidationError(
+                "Indiquez les délais des rappels personnalisés, ou choisissez une autre option."
+            )
+        try:
+            offsets = reminder_offsets(field.data, name=REMINDERS_LABEL)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        if not offsets:
+            raise ValidationError("Pour n'envoyer aucun rappel, choisissez « Aucun rappel ».")
+        if self.mode.data == "onsite" and min(offsets) < reminders.DAY:
+            raise ValidationError(
+                "Les rappels à moins d'un jour sont réservés aux sessions en ligne ou hybrides "
+                "(ils redonnent le lien de connexion)."
+            )
+
+    def reminder_setting(self) -> str | None:
+        """``Event.reminders``: None for the network's, "" for none, else the offsets as written."""
+        if self.reminders.data == "propres":
+            return reminders.written(reminder_offsets(self.reminder_offsets.data, name=REMINDERS_LABEL))
+        return None if self.reminders.data == "reseau" else ""
 
     def validate_themes(self, field):
         for name in self.theme_names():
@@ -337,6 +393,7 @@ class EventForm(FlaskForm):
             "audience": self.audience.data,
             "partners": sorted(partners, key=lambda partner: partner.name),
             "themes": self.theme_names(),
+            "reminders": self.reminder_setting(),
         }
 
 

@@ -11,6 +11,7 @@ from . import (
     feeds,
     health,
     manage,
+    member_access,
     members,
     public,
     registration,
@@ -26,6 +27,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(members.bp)
+    app.register_blueprint(member_access.bp)
     app.register_blueprint(seo.bp)
     app.register_blueprint(reminders.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():

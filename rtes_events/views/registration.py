@@ -1,6 +1,7 @@
 """Registration pages: the form of an event, and a registrant's own page (reached by its secret link)."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from .. import registrations, registry
 from ..extensions import limiter
@@ -62,10 +63,14 @@ def form(slug: str):
     if not form.validate():
         return render_template("registration/form.html", **page), 400
     try:
-        outcome = registrations.register(event, form.registration_data())
+        outcome = registrations.register(event, form.registration_data(), account=current_user)
     except RegistrationRefused as refused:
         page["places_left"] = registrations.places_left(event)
-        return render_template("registration/form.html", refused=refused.messages, **page), 409
+        members_only = isinstance(refused, registrations.MembersOnly)
+        status = 403 if members_only else 409
+        return render_template(
+            "registration/form.html", refused=refused.messages, members_only=members_only, **page
+        ), status
     return render_template("registration/done.html", event=event, outcome=outcome)
 
 
