@@ -1,4 +1,6 @@
-"""The accounts service: creating accounts, signing in, passwords and the e-mailed links that set them."""
+"""The accounts service: creating accounts, signing in, passwords and the e-mailed links that set them,
+and member access: an agent of a current member authority signs in through a link sent to their
+work address (``request_member_access``, ``member_from_link``, ``open_member_access``)."""
 
 import hashlib
 from dataclasses import dataclass
@@ -8,16 +10,19 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from . import clock, outbox
+from . import audit, clock, outbox
 from .extensions import db
 from .formatting import one_line
-from .models import Club, Partner, User
+from .members import organisation_for_email
+from .models import Club, MemberOrganisation, Partner, User
 from .models.accounts import ROLES, new_session_token
+from .permissions import membership_holds
 from .urls import external_url
 
 MIN_PASSWORD = 12
 # How long an e-mailed link stays valid: a reset is urgent, an invitation may wait a few days.
 LINK_AGES = {"reset": 2 * 3600, "invitation": 7 * 24 * 3600}
+MEMBER_LINK_AGE = 24 * 3600  # a member access link
 # A constant hash checked when the e-mail is unknown, so that both answers take the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$jEZMzQ3vFAkGCa8l$" + "0" * 128
 
@@ -31,6 +36,7 @@ class Scope:
     role: str
     clubs: tuple[str, ...] = ()
     partner: str | None = None
+    member: str | None = None  # the member authority (its name) of a ``member`` account
 
 
 def normalise_email(address: str) -> str:
@@ -47,8 +53,9 @@ def check_password_strength(password: str) -> None:
         raise AccountError("le mot de passe ne doit pas dépasser 200 caractères.")
 
 
-def resolve_scope(scope: Scope) -> tuple[list[Club], Partner | None]:
-    """The clubs and partner a scope names; AccountError for an unknown one or a scope that does not fit."""
+def resolve_scope(scope: Scope) -> tuple[list[Club], Partner | None, MemberOrganisation | None]:
+    """The clubs, partner and member authority a scope names; AccountError for an unknown one or a
+    scope that does not fit."""
     if scope.role not in ROLES:
         raise AccountError(f"rôle inconnu : {scope.role!r} (attendu : {', '.join(ROLES)}).")
     clubs = []
@@ -66,7 +73,14 @@ def resolve_scope(scope: Scope) -> tuple[list[Club], Partner | None]:
         raise AccountError("un·e co-organisateur·rice doit avoir au moins un club ou un partenaire.")
     if scope.role != "coorganiser" and (clubs or partner):
         raise AccountError("seul·e un·e co-organisateur·rice a des clubs ou un partenaire.")
-    return clubs, partner
+    member = None
+    if scope.member:
+        if scope.role != "member":
+            raise AccountError("seul un compte « membre » appartient à une collectivité adhérente.")
+        member = db.session.scalar(select(MemberOrganisation).where(MemberOrganisation.name == scope.member))
+        if member is None:
+            raise AccountError(f"collectivité adhérente inconnue : {scope.member!r}.")
+    return clubs, partner, member
 
 
 def by_email(address: str) -> User | None:
@@ -78,8 +92,15 @@ def create_user(email: str, scope: Scope, password: str | None = None, name: str
     email = normalise_email(email)
     if by_email(email):
         raise AccountError(f"un compte existe déjà pour {email}.")
-    clubs, partner = resolve_scope(scope)
-    user = User(email=email, role=scope.role, clubs=clubs, partner=partner, name=one_line(name)[:200])
+    clubs, partner, member = resolve_scope(scope)
+    user = User(
+        email=email,
+        role=scope.role,
+        clubs=clubs,
+        partner=partner,
+        member_organisation=member,
+        name=one_line(name)[:200],
+    )
     if password is not None:
         check_password_strength(password)
         user.set_password(password)
@@ -89,8 +110,8 @@ def create_user(email: str, scope: Scope, password: str | None = None, name: str
 
 
 def set_scope(user: User, scope: Scope) -> None:
-    """Change the role, clubs and partner; a new role signs the account out everywhere."""
-    user.clubs, user.partner = resolve_scope(scope)
+    """Change the role, clubs, partner and member authority; a new role signs the account out everywhere."""
+    user.clubs, user.partner, user.member_organisation = resolve_scope(scope)
     if user.role != scope.role:
         user.session_token = new_session_token()
     user.role = scope.role
@@ -102,8 +123,14 @@ def set_active(user: User, active: bool) -> None:
         user.session_token = new_session_token()  # signed out everywhere
 
 
+def may_sign_in(user: User) -> bool:
+    """Active, and for a member account whose authority is named, that authority a current member:
+    when a membership ends, its agents' accounts are signed out at once (see the user loader)."""
+    return user.active and membership_holds(user)
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active account with this e-mail and password, else None (same work either way)."""
+    """The account with this e-mail and password that may sign in, else None (same work either way)."""
     try:
         user = by_email(normalise_email(email))
     except AccountError:
@@ -113,7 +140,7 @@ def authenticate(email: str, password: str) -> User | None:
 
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not user.check_password(password) or not user.active:
+    if not user.check_password(password) or not may_sign_in(user):
         return None
     user.last_login_at = clock.now()
     db.session.commit()
@@ -140,7 +167,7 @@ def user_from_link(token: str, purpose: str) -> User | None:
     except (BadSignature, SignatureExpired):
         return None
     user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
-    if user is None or not user.active or data.get("fp") != _fingerprint(user):
+    if user is None or not may_sign_in(user) or data.get("fp") != _fingerprint(user):
         return None
     return user
 
@@ -167,3 +194,102 @@ def queue_password_email(user: User, purpose: str, sender: User | None = None) -
         render_template(f"mail/password_{purpose}.html", **context),
     )
     outbox.enqueue("email", user.email, subject, msg.as_string())
+
+
+# --- Member access ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberLink:
+    """What a valid member access link opens: an address, its account if any, its member authority."""
+
+    email: str
+    user: User | None
+    organisation: MemberOrganisation
+
+
+def _member_fingerprint(user: User | None) -> str:
+    """The account's state when the link was made: it changes once the link is used (the account
+    then exists, is active and has signed in), so that the link serves once."""
+    if user is None:
+        return "nouveau"
+    state = f"{user.id}:{user.password_hash}:{user.last_login_at}:{user.active}:{user.role}"
+    return hashlib.sha256(state.encode()).hexdigest()[:20]
+
+
+def request_member_access(address: str) -> MemberOrganisation | None:
+    """When ``address`` is on a current member authority's domain, queue (through the outbox) the
+    e-mail carrying its single-use access link and return the authority; else None, nothing queued.
+    Whether an account exists changes the e-mail, never the answer. AccountError: not an address."""
+    from .mail import compose
+
+    email = normalise_email(address)
+    organisation = organisation_for_email(email)
+    if organisation is None:
+        return None
+    user = by_email(email)
+    context = {"organisation": organisation, "email": email, "hours": MEMBER_LINK_AGE // 3600}
+    if user is not None and user.role != "member":
+        # A team or co-organiser account keeps its wider rights: it signs in as usual.
+        context["user"] = user
+        context["login"] = external_url("auth.login")
+        context["forgot"] = external_url("auth.forgot_password")
+        template = "mail/member_access_existing"
+    else:
+        token = _serializer("member-access").dumps({"email": email, "fp": _member_fingerprint(user)})
+        context["link"] = external_url("member_access.link", token=token)
+        template = "mail/member_access"
+    subject = "Votre accès adhérent au RTES"
+    msg = compose(
+        email,
+        subject,
+        render_template(f"{template}.txt", **context),
+        render_template(f"{template}.html", **context),
+    )
+    outbox.enqueue("email", email, subject, msg.as_string())
+    return organisation
+
+
+def member_from_link(token: str) -> MemberLink | None:
+    """What a member access link opens while it is valid (24 h), unused, and its address still on a
+    current member's domain; else None."""
+    try:
+        data = _serializer("member-access").loads(token, max_age=MEMBER_LINK_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        return None
+    user = by_email(data["email"])
+    if data.get("fp") != _member_fingerprint(user) or (user is not None and user.role != "member"):
+        return None
+    organisation = organisation_for_email(data["email"])
+    if organisation is None:
+        return None
+    return MemberLink(data["email"], user, organisation)
+
+
+def open_member_access(link: MemberLink) -> User:
+    """Create or reactivate the member account of a valid link, tied to its authority; the caller
+    signs it in. Recorded in the audit log; committed."""
+    user = link.user
+    created = user is None
+    reactivated = not created and not user.active
+    if created:
+        user = User(email=link.email, role="member")
+        db.session.add(user)
+    if reactivated:
+        set_active(user, True)
+    user.member_organisation = link.organisation
+    user.organisation = link.organisation.name
+    user.last_login_at = clock.now()
+    db.session.flush()
+    audit.record(
+        "user.member_access",
+        target_user=user,
+        actor=user,
+        organisation=link.organisation.name,
+        created=created,
+        reactivated=reactivated,
+    )
+    db.session.commit()
+    return user

@@ -8,6 +8,11 @@ An event's participants (``attendance``) are, in this order: the attendance mark
 Registrant-level figures (functions, organisations) count the people who came: ``attended`` where
 attendance was marked, ``confirmed`` where it was not. Registration statuses and functions survive
 the retention purge; organisations are kept, without anyone, in ``reached_organisations``.
+
+Member authorities (« dont collectivités adhérentes »): each registration is matched when it is made
+to the member authority of its e-mail's domain (``registrations.member_organisation_id``); the
+authorities reached and the people who came from them are counted from those links, and from
+``reached_organisations`` (authority and count of people) once the registrations are erased.
 """
 
 import re
@@ -27,6 +32,7 @@ from .formatting import LOCALE
 from .models import (
     Club,
     Event,
+    MemberOrganisation,
     Programme,
     ReachedOrganisation,
     Region,
@@ -34,7 +40,6 @@ from .models import (
     Replay,
     ReplayCount,
     SurveyAnswer,
-    User,
     event_programmes,
 )
 from .models.events import KINDS
@@ -49,6 +54,11 @@ SOURCES = {
 PARTNER_KEY = "attendance_partner"  # in Event.plugin_data: the partner whose figure ``participants`` is
 AUTHORITY_FUNCTIONS = ("elu", "agent")
 NATIONAL = "National ou en ligne (sans région)"
+MEMBER_PARTICIPANTS = "Dont participant·es de collectivités adhérentes"
+MEMBERS_NOTE = (
+    "Inscrit·es venu·es dont l'adresse e-mail est sur le domaine d'une collectivité adhérente au moment "
+    "de l'inscription (ou inscrit·es par un compte adhérent connecté)."
+)
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -102,19 +112,38 @@ def organisation_key(name: str) -> str:
 
 
 def remember_reach(registration: Registration) -> None:
-    """Keep, without the person, that ``registration``'s organisation took part in its event (called
-    before its data is erased); in the caller's transaction."""
+    """Keep, without the person, that ``registration``'s organisation (and member authority) took
+    part in its event, and one more person who came from it (called before its data is erased); in
+    the caller's transaction."""
+    member_id = registration.member_organisation_id
     key = organisation_key(registration.organisation)
+    if not key and member_id is not None:
+        key = organisation_key(db.session.get(MemberOrganisation, member_id).name)
     if not key or registration.status not in ("confirmed", "attended"):
         return
-    if db.session.get(ReachedOrganisation, (registration.event_id, key)) is None:
-        db.session.add(
-            ReachedOrganisation(
-                event_id=registration.event_id,
-                key=key,
-                authority=registration.function in AUTHORITY_FUNCTIONS,
-            )
+    reached = db.session.get(ReachedOrganisation, (registration.event_id, key))
+    if reached is None:
+        reached = ReachedOrganisation(
+            event_id=registration.event_id,
+            key=key,
+            authority=registration.function in AUTHORITY_FUNCTIONS,
+            people=0,
         )
+        db.session.add(reached)
+    reached.member_organisation_id = reached.member_organisation_id or member_id
+    if _came_to(registration):
+        reached.people += 1
+
+
+def _came_to(registration: Registration) -> bool:
+    """Whether the registrant came, as ``_came`` counts them."""
+    if registration.status != "confirmed":
+        return registration.status == "attended"
+    return not db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == registration.event_id, Registration.status.in_(("attended", "absent"))
+        )
+    )
 
 
 # --- Selection -------------------------------------------------------------------------------------
@@ -192,6 +221,7 @@ class EventFigures:
     absent: int
     waitlisted: int
     region: str
+    member_participants: int = 0  # registrants from member authorities who came
 
     @property
     def co_organisers(self) -> str:
@@ -231,7 +261,9 @@ class Report:
     by_region: list[tuple[str, int]]
     organisations: int
     authorities: int
-    member_authorities: int | None  # None: no member account names an organisation
+    member_authorities: int  # member authorities whose people came
+    member_participants: int  # people from member authorities who came
+    members: list[tuple[str, int, int]]  # (member authority, events, participants), most participants first
     replay_views: dict[str, int]  # item → count (``page`` = views)
     satisfaction_events: list[tuple[EventFigures, dict]]
     satisfaction_programmes: list[tuple[str, dict]]
@@ -272,7 +304,10 @@ def compute(selection: Selection) -> Report:
                 event, participants, source, places, attended, absent, waitlisted, _region(event, regions)
             )
         )
-    organisations, authorities, members = _reach(ids)
+    organisations, authorities = _reach(ids)
+    members = _member_reach(ids)
+    for item in figures:
+        item.member_participants = sum(members.get((item.event.id, org), 0) for org in members.organisations)
     report = Report(
         selection=selection,
         events=figures,
@@ -281,7 +316,9 @@ def compute(selection: Selection) -> Report:
         by_region=_by_region(figures),
         organisations=organisations,
         authorities=authorities,
-        member_authorities=members,
+        member_authorities=len(members.organisations),
+        member_participants=sum(members.values()),
+        members=members.table(),
         replay_views=_replay_counts(selection),
         satisfaction_events=_satisfaction_by_event(ids, figures),
         satisfaction_programmes=_satisfaction_by_programme(ids),
@@ -352,9 +389,8 @@ def _by_region(figures: list[EventFigures]) -> list[tuple[str, int]]:
     return sorted(totals.items(), key=lambda pair: (pair[0] == NATIONAL, -pair[1], pair[0]))
 
 
-def _reach(ids: Select) -> tuple[int, int, int | None]:
-    """Distinct organisations reached, those whose registrants are élu·es or agent·es (authorities),
-    and those among them named by a member account (``None`` when no member account names one)."""
+def _reach(ids: Select) -> tuple[int, int]:
+    """Distinct organisations reached, and those whose registrants are élu·es or agent·es (authorities)."""
     live = db.session.execute(
         select(Registration.organisation, Registration.function.in_(AUTHORITY_FUNCTIONS))
         .where(_came(ids), Registration.organisation != "")
@@ -370,15 +406,60 @@ def _reach(ids: Select) -> tuple[int, int, int | None]:
         organisations.add(key)
         if authority:
             authorities.add(key)
-    members = {
-        organisation_key(name)
-        for name in db.session.scalars(
-            select(User.organisation)
-            .where(User.role == "member", User.active.is_(True), User.organisation != "")
-            .distinct()
+    return len(organisations), len(authorities)
+
+
+class MemberReach(Counter):
+    """People who came from member authorities: ``(event id, member authority id) → count``."""
+
+    names: dict[int, str]
+
+    @property
+    def organisations(self) -> set[int]:
+        return {org for _, org in self}
+
+    def table(self) -> list[tuple[str, int, int]]:
+        rows = [
+            (
+                self.names[org],
+                sum(1 for _, other in self if other == org),
+                sum(count for (_, other), count in self.items() if other == org),
+            )
+            for org in self.organisations
+        ]
+        return sorted(rows, key=lambda row: (-row[2], row[0]))
+
+
+def _member_reach(ids: Select) -> MemberReach:
+    """The people from member authorities who came to the selected events: live registrations, then
+    what erased ones left in ``reached_organisations``."""
+    reach = MemberReach()
+    live = db.session.execute(
+        select(Registration.event_id, Registration.member_organisation_id, func.count())
+        .where(_came(ids), Registration.member_organisation_id.isnot(None))
+        .group_by(Registration.event_id, Registration.member_organisation_id)
+    ).all()
+    kept = db.session.execute(
+        select(
+            ReachedOrganisation.event_id,
+            ReachedOrganisation.member_organisation_id,
+            ReachedOrganisation.people,
+        ).where(ReachedOrganisation.event_id.in_(ids), ReachedOrganisation.member_organisation_id.isnot(None))
+    ).all()
+    for event_id, org, count in [*live, *kept]:
+        reach[(event_id, org)] += count
+    reach.names = (
+        dict(
+            db.session.execute(
+                select(MemberOrganisation.id, MemberOrganisation.name).where(
+                    MemberOrganisation.id.in_(reach.organisations)
+                )
+            ).all()
         )
-    }
-    return len(organisations), len(authorities), len(authorities & members) if members else None
+        if reach
+        else {}
+    )
+    return reach
 
 
 def _replay_counts(selection: Selection) -> dict[str, int]:
@@ -485,7 +566,8 @@ def _tables(report: Report) -> list[Table]:
         ["Participant·es par événement (médiane)", _number(totals["median"])],
         ["Organisations touchées", report.organisations],
         ["Collectivités touchées (organisations d'élu·es et d'agent·es)", report.authorities],
-        ["Dont collectivités adhérentes", _number(report.member_authorities)],
+        ["Dont collectivités adhérentes", report.member_authorities],
+        ["Participant·es de collectivités adhérentes", report.member_participants],
         ["Vues des replays", totals["replay_views"]],
         ["Téléchargements des diaporamas", totals["slide_downloads"]],
         ["Téléchargements de ressources (tous)", totals["downloads"]],
@@ -506,7 +588,16 @@ def _tables(report: Report) -> list[Table]:
         Table(
             "evenements",
             "Participant·es par événement",
-            ["Date", "Titre", "Type", "Co-organisateurs", "Région", "Participant·es", "Source du chiffre"],
+            [
+                "Date",
+                "Titre",
+                "Type",
+                "Co-organisateurs",
+                "Région",
+                "Participant·es",
+                "Source du chiffre",
+                MEMBER_PARTICIPANTS,
+            ],
             [
                 [
                     item.date_label,
@@ -516,9 +607,18 @@ def _tables(report: Report) -> list[Table]:
                     item.region,
                     _number(item.participants),
                     source_label(item.source),
+                    item.member_participants,
                 ]
                 for item in report.events
             ],
+            f"{MEMBER_PARTICIPANTS} : {MEMBERS_NOTE}",
+        ),
+        Table(
+            "adherents",
+            "Collectivités adhérentes touchées",
+            ["Collectivité adhérente", "Événements", "Participant·es"],
+            [list(row) for row in report.members],
+            MEMBERS_NOTE,
         ),
         Table(
             "fonctions",

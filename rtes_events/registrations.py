@@ -19,8 +19,10 @@ from sqlalchemy.orm import lazyload
 from . import clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
+from .members import organisation_for_email
 from .models import CalendarToken, Event, OutboxMessage, Registration
 from .models.registrations import ACTIVE, FUNCTIONS, new_token
+from .permissions import can_manage, is_member
 from .plugins import hook
 
 COUNTED = ("confirmed", "attended")
@@ -33,6 +35,17 @@ class RegistrationRefused(Exception):
     def __init__(self, *messages: str):
         super().__init__(" ".join(messages))
         self.messages = list(messages)
+
+
+class MembersOnly(RegistrationRefused):
+    """A members-only event refuses someone who is not a member: the page says how to get access."""
+
+
+MEMBERS_ONLY = (
+    "Cet événement est réservé aux collectivités adhérentes du RTES : inscrivez-vous avec l'adresse "
+    "e-mail professionnelle de votre collectivité adhérente, ou ouvrez d'abord votre accès adhérent "
+    "(page « Accès adhérent », /adherents/acces)."
+)
 
 
 @dataclass
@@ -159,17 +172,34 @@ def locked_event(event_id: int):
         raise
 
 
-def register(event: Event, data: dict, *, window: bool = True) -> Outcome:
+def members_only_refusal(event: Event, email: str, account=None) -> str | None:
+    """Why ``email`` (with ``account``, the signed-in user if any) may not register to ``event``
+    because it is for members only, or None: an address on a current member's domain, a signed-in
+    member, or whoever manages the event may."""
+    if event.audience != "members" or organisation_for_email(email) is not None:
+        return None
+    if is_member(account) or can_manage(account, event, "view"):
+        return None
+    return MEMBERS_ONLY
+
+
+def register(event: Event, data: dict, *, window: bool = True, account=None) -> Outcome:
     """Register someone to ``event``: confirmed while places last, then waitlisted, else refused.
 
-    ``window=False``: an organiser's manual add, allowed outside the registration window.
+    ``window=False``: an organiser's manual add, allowed outside the registration window and to a
+    members-only event. Otherwise a members-only event takes members only (``members_only_refusal``;
+    ``account`` is the signed-in user, if any). The registration is matched to the member authority
+    of its e-mail's domain, else to the signed-in member's.
     """
     if reason := refusal(event, window=window):
         raise RegistrationRefused(reason)
     values = clean(data)
+    if window and (reason := members_only_refusal(event, values["email"], account)):
+        raise MembersOnly(reason)
     errors = [m for messages in hook().rtes_validate_registration(event=event, data=values) for m in messages]
     if errors:
         raise RegistrationRefused(*errors)
+    values["member_organisation_id"] = _member_organisation_id(values["email"], account)
     if existing := _active(event.id, values["email"]):
         return _resubmitted(existing)
     try:
@@ -181,6 +211,13 @@ def register(event: Event, data: dict, *, window: bool = True) -> Outcome:
             return _resubmitted(existing)
         with locked_event(event.id) as locked:  # and was cancelled meanwhile
             return _register_locked(locked, values, window)
+
+
+def _member_organisation_id(email: str, account) -> int | None:
+    organisation = organisation_for_email(email)
+    if organisation is None and is_member(account):
+        organisation = account.member_organisation
+    return organisation.id if organisation is not None else None
 
 
 def _active(event_id: int, email: str) -> Registration | None:
@@ -400,6 +437,7 @@ def _anonymise(registration: Registration) -> None:
     registration.first_name = registration.last_name = registration.organisation = ""
     registration.plugin_fields = {}
     registration.partner_reference = None
+    registration.member_organisation_id = None  # kept, without the person, in the reach
     registration.token = new_token()
     registration.erased_at = clock.now()
 

@@ -22,7 +22,7 @@ from .import_checks import InvalidImport, web_address
 from .models import Event, Registration, Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .models.replays import ACCESS, KINDS
 from .outbox import queue_registration_email
-from .permissions import can_manage
+from .permissions import can_manage, is_member
 from .videos import parse_chapters
 
 NOTIFIED_STATUSES = ("confirmed", "attended")
@@ -54,13 +54,11 @@ def by_slug(slug: str) -> Replay | None:
 
 
 def can_read(user, replay: Replay, resource: ReplayResource) -> bool:
-    """Public resources for everyone; members-only ones for members, admins and whoever manages
-    the event (its co-organisers)."""
+    """Public resources for everyone; members-only ones for members (of a current member authority,
+    ``permissions.is_member``), admins and whoever manages the event (its co-organisers)."""
     if resource.access == "public":
         return True
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.role == "member" or can_manage(user, replay.event, "view")
+    return is_member(user) or can_manage(user, replay.event, "view")
 
 
 def may_preview(user, replay: Replay) -> bool:

@@ -10,7 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .exports import MAX_WIDTH, to_csv
-from .indicators import Report, source_label
+from .indicators import MEMBER_PARTICIPANTS, Report, source_label
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -29,7 +29,14 @@ def build(report: Report, fmt: str) -> tuple[bytes, str]:
     if fmt == "xlsx":
         return xlsx(report), f"{name}.xlsx"
     if fmt == "csv":
-        headers = ["Date", "Titre", "Co-organisateurs", "Participants", "Source du chiffre"]
+        headers = [
+            "Date",
+            "Titre",
+            "Co-organisateurs",
+            "Participants",
+            "Source du chiffre",
+            MEMBER_PARTICIPANTS,
+        ]
         rows = [
             [
                 item.date_label,
@@ -37,6 +44,7 @@ def build(report: Report, fmt: str) -> tuple[bytes, str]:
                 item.co_organisers,
                 item.participants,
                 source_label(item.source),
+                item.member_participants,
             ]
             for item in report.events
         ]

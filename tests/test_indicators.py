@@ -12,7 +12,15 @@ from rtes_events import clock, indicators, registrations
 from rtes_events.demo.loader import seed
 from rtes_events.extensions import db
 from rtes_events.importer import import_data
-from rtes_events.models import AuditEntry, Event, Replay, ReplayCount
+from rtes_events.models import (
+    AuditEntry,
+    Event,
+    MemberDomain,
+    MemberOrganisation,
+    Region,
+    Replay,
+    ReplayCount,
+)
 
 from .conftest import login
 
@@ -54,7 +62,16 @@ def fixture_events(app, make_event, make_registration, make_user):
     - E2, a meeting reported at 30 participants, one confirmed agent of the Département du Nord,
       attendance not marked;
     - E3, a webinar whose figure (50) a partner imported.
+
+    The Ville de Lyon (lyon.fr) is a member authority: one person from it came (to E1).
     """
+    db.session.add(Region(code="ARA", name="Auvergne-Rhône-Alpes"))
+    db.session.add(
+        MemberOrganisation(
+            name="Ville de Lyon", kind="commune", region_code="ARA", domains=[MemberDomain(domain="lyon.fr")]
+        )
+    )
+    db.session.commit()
     e1 = make_event(kind="webinaire", capacity=2, waitlist=True)
     present = make_registration(e1, email="a@lyon.fr", organisation="Ville de Lyon", function="agent")
     absent = make_registration(e1, email="b@lyon.fr", organisation="Mairie de Lyon", function="elu")
@@ -79,8 +96,6 @@ def fixture_events(app, make_event, make_registration, make_user):
             ReplayCount(replay_id=replay.id, item="slides", year=year, count=3),
         ]
     )
-    member = make_user("member")
-    member.organisation = "Ville de Lyon"
     db.session.commit()
     return e1, e2, e3
 
@@ -108,6 +123,7 @@ def test_figures_match_the_hand_count(fixture_events):
     assert (totals["replay_views"], totals["slide_downloads"]) == (7, 3)
     assert dict(report.by_function) == {"Élu·e": 0, "Agent·e": 2, "Acteur·rice de l'ESS": 0, "Autre": 0}
     assert (report.organisations, report.authorities, report.member_authorities) == (2, 2, 1)
+    assert report.member_participants == 1 and report.members == [("Ville de Lyon", 1, 1)]
     assert [sum(counts.values()) for _, counts in report.by_kind_month] == [3]
 
 
@@ -119,6 +135,7 @@ def test_the_counts_survive_the_purge_of_personal_data(fixture_events):
     assert after.totals == before.totals
     assert after.by_function == before.by_function
     assert (after.organisations, after.authorities, after.member_authorities) == (2, 2, 1)
+    assert (after.member_participants, after.members) == (before.member_participants, before.members)
 
 
 def test_the_event_page_says_where_its_figure_comes_from(fixture_events, client):

@@ -43,6 +43,10 @@ class ForgotPasswordForm(FlaskForm):
     email = email_field()
 
 
+class MemberAccessForm(FlaskForm):
+    email = email_field("Adresse e-mail professionnelle")
+
+
 class SetPasswordForm(FlaskForm):
     password, confirm = _new_password_fields()
 

@@ -38,7 +38,10 @@ def register(app: Flask) -> None:
 
 
 def _load_user(session_token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == session_token, User.active))
+    """The account of a session, while it may sign in: a member account whose membership ended is
+    signed out at its next request."""
+    user = db.session.scalar(select(User).where(User.session_token == session_token, User.active))
+    return user if user is not None and accounts.may_sign_in(user) else None
 
 
 bp.after_request(private)
@@ -62,12 +65,18 @@ def _failed(response) -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """``next`` only when it is a path of this site, else the workspace."""
+    """``next`` only when it is a path of this site, else the signed-in account's home."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("manage.dashboard")
+    return home()
+
+
+def home() -> str:
+    """Where an account lands: members on their member access page, others in the workspace."""
+    member = current_user.is_authenticated and current_user.role == "member"
+    return url_for("member_access.account" if member else "manage.dashboard")
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -113,7 +122,7 @@ def change_password():
         db.session.commit()
         login_user(current_user._get_current_object())  # the session follows the new token
         flash("Votre mot de passe est changé ; vos autres sessions sont fermées.", "success")
-        return redirect(url_for("manage.dashboard"), 303)
+        return redirect(home(), 303)
     return render_template("auth/change_password.html", form=form), 400
 
 
