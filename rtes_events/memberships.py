@@ -119,7 +119,7 @@ def domains_of(value) -> list[str]:
             raise MemberError(f"domaine invalide : {domain!r} (attendu par exemple ville-exemple.fr).")
         if is_public_webmail(domain):
             raise MemberError(
-                f"{domain} est une messagerie publique : il ne peut pas être le domaine d'un adhérent."
+                f"le domaine {domain} est une messagerie publique : il ne peut pas être celui d'un adhérent."
             )
         if domain not in domains:
             domains.append(domain)

@@ -10,6 +10,7 @@ from .. import clock
 from ..extensions import db
 from ..importer import ImportReport, import_data
 from ..models import Event
+from . import reminder_example
 
 EXAMPLE_PREFIX = "Exemple — "
 MEETING_DAYS = (1, 3)  # Tuesday and Thursday: the network meets on working days
@@ -140,5 +141,9 @@ def load_demo() -> ImportReport:
     ahead = set(
         db.session.scalars(select(Event.slug).where(Event.slug.like("exemple-%"), Event.ends_at > now))
     )
-    data["events"] += [item for item in examples() if item["slug"] not in ahead]
-    return import_data(data)
+    data["events"] += [
+        item for item in [*examples(), reminder_example.item(EXAMPLE_PREFIX)] if item["slug"] not in ahead
+    ]
+    report = import_data(data)
+    reminder_example.register_people()
+    return report

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import AnyOf, ValidationError
 
 from .. import memberships
 from ..models.members import KINDS
@@ -27,8 +27,13 @@ class MemberForm(FlaskForm):
     """A member authority; ``choose`` fills the regions."""
 
     name = StringField("Nom", filters=[strip], validators=[required("Nom"), length("Nom", 200)])
-    kind = SelectField("Type", choices=[SelectChoice(key, label) for key, label in KINDS.items()])
-    region_code = SelectField("Région")
+    kind = SelectField(
+        "Type",
+        choices=[SelectChoice(key, label) for key, label in KINDS.items()],
+        validate_choice=False,
+        validators=[AnyOf(list(KINDS), message="Choisissez un type dans la liste.")],
+    )
+    region_code = SelectField("Région", validate_choice=False)
     domains = TextAreaField(
         "Domaines des adresses e-mail",
         description="Un par ligne, par exemple ville-exemple.fr. Une messagerie publique (gmail.com, "
@@ -63,6 +68,9 @@ class MemberForm(FlaskForm):
 
     def choose(self, regions) -> "MemberForm":
         self.region_code.choices = [SelectChoice(region.code, region.name) for region in regions]
+        self.region_code.validators = [
+            AnyOf([region.code for region in regions], message="Choisissez une région dans la liste.")
+        ]
         return self
 
     def validate_until(self, field):

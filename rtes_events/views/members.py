@@ -23,7 +23,7 @@ REPORTED = {
 }
 # Fill of a region by its share of the largest count (0: none), and the colour of its figure.
 SHADES = (
-    ("#eef1f4", "#1b1b1b"),
+    ("#dde3ea", "#1b1b1b"),
     ("#c6dbef", "#1b1b1b"),
     ("#85bcdb", "#1b1b1b"),
     ("#3b7fb8", "#ffffff"),

@@ -209,7 +209,7 @@ def _preview(form, data: bytes, filename: str, status: int = 200):
         confirm=None if errors else confirm,
         filename=filename,
         labels=memberships.FIELD_LABELS,
-    ), (422 if errors else status)
+    ), (status if status != 200 or not errors else 422)
 
 
 def _confirm():
