@@ -10,13 +10,18 @@ from http.server import HTTPServer, SimpleHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from rtes_events import accounts
 from rtes_events.extensions import db
 from rtes_events.views.embed import text_on
 
-from .conftest import OTHER_CLUB, OWN_CLUB, free_port, login
-from .test_browser import chromium  # noqa: F401 (the browser fixture)
+from . import test_browser
+from .conftest import OTHER_CLUB, OWN_CLUB, PASSWORD, free_port, login
+from .test_browser import sign_in, violations
+
+chromium, live, audited_page = test_browser.chromium, test_browser.live, test_browser.audited_page  # fixtures
 
 
 @pytest.fixture
@@ -299,7 +304,7 @@ def other_site(tmp_path):
 
 
 @pytest.fixture
-def browser_page(chromium):  # noqa: F811
+def browser_page(chromium):
     context = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris")
     yield context.new_page()
     context.close()
@@ -311,7 +316,9 @@ def test_the_snippet_shows_the_filtered_agenda_in_a_page_of_another_origin(serve
     snippet = browser_page.get_by_label("Code HTML de l'agenda intégré").input_value()
     (other_site.folder / "index.html").write_text(
         f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Ville partenaire</title></head>'
-        f"<body><main><h1>Ville partenaire</h1><aside>{snippet}</aside></main></body></html>",
+        f"<body><main><h1>Ville partenaire</h1><aside>{snippet}</aside>"
+        f'<iframe name="refused" src="{served.url}/evenements/" title="Agenda complet"></iframe>'
+        "</main></body></html>",
         encoding="utf-8",
     )
     browser_page.goto(other_site.url + "/")
@@ -324,6 +331,82 @@ def test_the_snippet_shows_the_filtered_agenda_in_a_page_of_another_origin(serve
     ]
     accent = frame.locator(".widget-title").evaluate("e => getComputedStyle(e).backgroundColor")
     assert accent == "rgb(255, 204, 0)"
+    refused = browser_page.frame(name="refused")  # the agenda itself refuses to be framed there
+    refused.wait_for_load_state()
+    assert refused.url == "chrome-error://chromewebdata/" and refused.locator("main").count() == 0
     with browser_page.context.expect_page() as opened:
         links.first.click()
     assert opened.value.url == f"{served.url}/evenements/idf-1/"
+
+
+def test_the_integration_page_follows_the_form_and_copies_the_snippet(live, browser_page):
+    page = browser_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
+    page.goto(live.url + "/integrer")
+    preview = page.locator('iframe[title="Aperçu de l\'agenda intégré"]')
+    page.get_by_label("Club").select_option(
+        label="Club des collectivités territoriales pour l'ESS en Île-de-France"
+    )
+    page.get_by_label("Nombre d'événements").fill("1")
+    expect(preview).to_have_attribute("src", "/widget/agenda?club=club-ess-ile-de-france&nombre=1")
+    frame = page.frame_locator('iframe[title="Aperçu de l\'agenda intégré"]')
+    assert frame.locator(".widget-event a").all_inner_texts() == [
+        "Exemple — Club Île-de-France : tiers-lieux et ESS\n(nouvel onglet)"
+    ]
+    snippet = page.get_by_label("Code HTML de l'agenda intégré").input_value()
+    assert f'src="{live.url}/widget/agenda?club=club-ess-ile-de-france&amp;nombre=1"' in snippet
+    assert page.get_by_label("Adresse de l'agenda filtré").input_value() == (
+        f"{live.url}/evenements/?club=club-ess-ile-de-france"
+    )
+    assert "club=club-ess-ile-de-france" in page.url  # the address keeps the choice
+    page.get_by_role("button", name="Copier le code").click()
+    expect(page.get_by_text("Copié dans le presse-papiers.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == snippet
+
+
+def test_the_newsletter_preview_and_copy_in_a_browser(live, browser_page):
+    page = browser_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        db.session.commit()
+    sign_in(page, live.url, "equipe@rtes.fr")
+    page.get_by_role("link", name="Agenda de la lettre").click()
+    page.get_by_label("Nombre de semaines").fill("6")
+    page.get_by_role("button", name="Afficher").click()
+    frame = page.frame_locator('iframe[title="Aperçu de l\'agenda de la lettre"]')
+    link = frame.get_by_role("link", name="Exemple — Club Île-de-France : tiers-lieux et ESS")
+    assert link.evaluate("e => getComputedStyle(e).color") == "rgb(11, 79, 138)"  # inline styles applied
+    assert link.get_attribute("href") == f"{live.url}/evenements/exemple-club-ile-de-france-tiers-lieux/"
+    page.get_by_role("button", name="Copier le texte").click()
+    expect(page.get_by_text("Copié dans le presse-papiers.")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.get_by_label("Version texte", exact=False).input_value()
+    assert "Exemple — Club Île-de-France : tiers-lieux et ESS" in copied
+
+
+def test_the_embed_and_newsletter_pages_pass_the_accessibility_rules(live, audited_page):
+    page = audited_page
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        db.session.commit()
+    paths = [
+        "/integrer",
+        "/integrer?region=IDF&nombre=3&couleur=ffcc00",
+        "/integrer?nombre=0&couleur=rouge",
+        "/widget/agenda",
+        "/widget/agenda?couleur=ffff00&nombre=10",
+        "/widget/agenda?couleur=1a1a1a",
+        "/widget/agenda?periode=passes",
+        "/widget/agenda?club=inconnu",
+        "/widget/agenda?nombre=0",
+    ]
+    found = {}
+    for path in paths:
+        page.goto(live.url + path)
+        found[path] = violations(page)
+    sign_in(page, live.url, "equipe@rtes.fr")
+    for path in ("/espace/lettre", "/espace/lettre?semaines=6&type=club", "/espace/lettre?semaines=0"):
+        page.goto(live.url + path)
+        found[path] = violations(page)
+    assert {path: rules for path, rules in found.items() if rules} == {}
