@@ -6,9 +6,12 @@ Public feeds never carry registrant data or the private online link; a registran
 e-mail attachment carry the link once the registration is confirmed.
 
 Every VEVENT names the RTES as ORGANIZER: RFC 5546 requires it with ``METHOD:PUBLISH``, and libical
-(Evolution, GNOME Calendar) refuses a feed without it. A public VEVENT is serialised once per event
-change, shared data version and plugin set, and kept (``cache.vevents``): a feed, filtered or not,
-is a concatenation of kept VEVENTs behind a fixed header.
+(Evolution, GNOME Calendar) refuses a feed without it. An event relayed for a member or partner
+(``proposals.py``) names that organisation in its DESCRIPTION (« Proposé par … ») and in
+``X-RTES-PROPOSED-BY``: ORGANIZER must be an address, and the RTES is the one publishing it.
+
+A public VEVENT is serialised once per event change, shared data version and plugin set, and kept
+(``cache.vevents``): a feed, filtered or not, is a concatenation of kept VEVENTs behind a fixed header.
 """
 
 import functools
@@ -23,7 +26,7 @@ from babel.dates import format_date
 from flask import Response, current_app, request
 from slugify import slugify
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import subqueryload
+from sqlalchemy.orm import selectinload, subqueryload
 
 from . import cache, clock, versions
 from .config import TIMEZONE
@@ -39,6 +42,8 @@ TTL = timedelta(hours=1)
 EMPTY_FEED_MODIFIED = datetime(2020, 1, 1, tzinfo=UTC)  # Last-Modified of a feed with no event
 PERSONAL_NAME = "Mon agenda RTES"
 AGENDA_NAMES = {"webinaire": "RTES — Webinaires", "rencontre": "RTES — Rencontres", "club": "RTES — Clubs"}
+ORIGIN_NAMES = {"adherents": "RTES — Événements des adhérents et partenaires"}
+PROPOSED_BY = "X-RTES-PROPOSED-BY"  # the organisation that proposed a relayed event
 
 EVENT_STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}
 # A registrant's calendar sees their registration's changes too: SEQUENCE = event's + this offset,
@@ -58,7 +63,7 @@ def clean_text(text: str | None, *, multiline: bool = False) -> str:
 
 def agenda_name(filters) -> str:
     """The calendar name of ``/agenda.ics`` for these filters (an ``EventFilter``)."""
-    return AGENDA_NAMES.get(filters.type, "RTES — Agenda")
+    return AGENDA_NAMES.get(filters.type) or ORIGIN_NAMES.get(filters.origine, "RTES — Agenda")
 
 
 def location(event: Event, online_url: str | None = None) -> str | None:
@@ -73,8 +78,10 @@ def location(event: Event, online_url: str | None = None) -> str | None:
 
 
 def description(event: Event, page_url: str, notes: Iterable[str] = ()) -> str:
-    """Plain text: status and date notes, the summary, then the event page."""
+    """Plain text: status and date notes, who proposed a relayed event, the summary, then the event page."""
     lines = list(notes)
+    if organisation := proposed_by(event):
+        lines.append(f"Proposé par {organisation}")
     if event.status == "cancelled":
         lines.insert(0, "Événement annulé.")
     elif event.status == "postponed":
@@ -86,6 +93,11 @@ def description(event: Event, page_url: str, notes: Iterable[str] = ()) -> str:
         lines.append(summary)
     lines.append(f"Page de l'événement : {page_url}")
     return "\n\n".join(lines)
+
+
+def proposed_by(event: Event) -> str | None:
+    """The organisation that proposed a relayed event, on one line; None for the network's own."""
+    return clean_text(event.proposal.organisation) or None if event.proposal is not None else None
 
 
 def organizer() -> icalendar.vCalAddress:
@@ -149,6 +161,8 @@ def build_vevent(
         start=_start(event),
         end=_end(event),
     )
+    if organisation := proposed_by(event):
+        vevent.add(PROPOSED_BY, organisation)
     if online_url:
         vevent.conferences = [icalendar.Conference(online_url, feature="VIDEO", label="Rejoindre en ligne")]
     if plugins:
@@ -228,6 +242,7 @@ def public_vevent(event: Event) -> bytes:
         f"ORGANIZER;CN={_parameter(clean_text(name) or 'RTES')}:mailto:{address}",
         f"STATUS:{EVENT_STATUS.get(event.status, 'CONFIRMED')}",
         f"URL:{page_url}",
+        *([f"{PROPOSED_BY}:{_text(organisation)}"] if (organisation := proposed_by(event)) else []),
         "END:VEVENT",
     ]
     return b"".join(_fold(line.encode()) for line in lines)
@@ -332,7 +347,8 @@ def public_feed(query: Select, name: str) -> tuple[bytes, datetime | None]:
     built = {}
     if missing:
         load = query if len(missing) > LOAD_BY_ID else select(Event).where(Event.id.in_(missing))
-        for event in db.session.scalars(load.options(subqueryload(Event.themes))):
+        loaded = load.options(subqueryload(Event.themes), selectinload(Event.proposal))
+        for event in db.session.scalars(loaded):
             if event.id in missing:
                 built[missing[event.id]] = public_vevent(event)
         cache.vevents.set_many(built)

@@ -16,9 +16,10 @@ from .models import Club, Event, Partner, Registration, User
 from .plugins import hook
 
 # What can be done: see the workspace or an object, change it, its registrants, export them,
-# create a session in a club, manage accounts, programmes and member authorities (admins only).
-ACTIONS = ("view", "edit", "registrants", "export", "create", "accounts", "programmes", "members")
-ADMIN_ACTIONS = ("accounts", "programmes", "members")
+# create a session in a club, manage accounts, programmes and member authorities, moderate proposed
+# events (admins only).
+ADMIN_ACTIONS = ("accounts", "programmes", "members", "proposals")
+ACTIONS = ("view", "edit", "registrants", "export", "create", *ADMIN_ACTIONS)
 
 
 def can_manage(user, obj=None, action: str = "view") -> bool:

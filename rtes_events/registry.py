@@ -17,6 +17,8 @@ from .models.events import KINDS, fold
 from .models.search import WORD_LENGTH
 
 PERIODS = {"a-venir": "À venir", "passes": "Passés"}
+# The network's own events, or those it relays for members and partners (``proposals.py``).
+ORIGINS = {"rtes": "Événements du RTES", "adherents": "Proposés par les adhérents et partenaires"}
 PUBLIC_STATUSES = ("published", "cancelled", "postponed")
 FEED_MIN_PAST = 10  # a bounded feed still carries this many past events, however old
 PROGRAMMES = select(Programme).order_by(Programme.name)
@@ -32,6 +34,7 @@ class EventFilter:
     partenaire: str = ""
     club: str = ""
     programme: str = ""
+    origine: str = ""
     q: str = ""
     periode: str = ""
 
@@ -45,6 +48,8 @@ class EventFilter:
             values["type"] = ""
         if values["periode"] not in PERIODS:
             values["periode"] = ""
+        if values["origine"] not in ORIGINS:
+            values["origine"] = ""
         return cls(**values)
 
     def as_args(self) -> dict:
@@ -80,6 +85,9 @@ def events_query(filters: EventFilter = EventFilter()) -> Select:
         query = query.where(Event.club.has(Club.slug == filters.club))
     if filters.programme:
         query = query.where(Event.programmes.any(Programme.slug == filters.programme))
+    if filters.origine:
+        relayed = Event.proposal.has()
+        query = query.where(relayed if filters.origine == "adherents" else ~relayed)
     for word in fold(filters.q).split():
         query = query.where(Event.id.in_(_starting_with(word[:WORD_LENGTH])))
     return query
@@ -132,7 +140,7 @@ class EventPage(SelectPagination):
         return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
-LISTED = (selectinload(Event.club),)  # what event lists show beyond the event
+LISTED = (selectinload(Event.club), selectinload(Event.proposal))  # what event lists show beyond the event
 
 
 def page_of(query: Select, number: int, per_page: int) -> EventPage:
@@ -205,4 +213,5 @@ def filter_choices() -> dict:
         "club": [(c.slug, c.name) for c in clubs()],
         "programme": [(p.slug, p.name) for p in db.session.scalars(PROGRAMMES)],
         "periode": list(PERIODS.items()),
+        "origine": list(ORIGINS.items()),
     }

@@ -36,6 +36,7 @@ TABLE_SCOPES = {
     "event_programmes": "events",
     "replays": "events",
     "replay_resources": "events",
+    "event_proposals": "events",  # a published one says « Proposé par » on its event
 }
 PRIVATE_TABLES = {
     "alembic_version",

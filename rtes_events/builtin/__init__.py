@@ -1,5 +1,5 @@
 """Default behaviour written as plugins, registered before any partner plugin."""
 
-from . import local_registration
+from . import local_registration, relayed
 
-BUILTIN_PLUGINS = [("local_registration", local_registration)]
+BUILTIN_PLUGINS = [("local_registration", local_registration), ("relayed", relayed)]

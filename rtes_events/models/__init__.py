@@ -8,6 +8,7 @@ from .members import MemberDomain, MemberOrganisation
 from .outbox import OutboxMessage
 from .partners import Partner
 from .programmes import Programme, event_programmes
+from .proposals import EventProposal
 from .reach import ReachedOrganisation
 from .registrations import CalendarToken, Registration
 from .reminders import OrganiserReminderSent, ReminderSent, ReminderStop
@@ -22,6 +23,7 @@ __all__ = [
     "Club",
     "DataVersion",
     "Event",
+    "EventProposal",
     "EventSpeaker",
     "MemberDomain",
     "MemberOrganisation",

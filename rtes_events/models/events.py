@@ -133,6 +133,8 @@ class Event(db.Model):
         EventSpeaker, order_by=EventSpeaker.position, cascade="all, delete-orphan", lazy="selectin"
     )
     registrations = relationship("Registration", viewonly=True)
+    # Set on an event relayed for a member or partner (models/proposals.py): who proposed it.
+    proposal = relationship("EventProposal", back_populates="event", uselist=False)
 
     # Changes that a calendar client must see: they bump ``sequence``.
     SCHEDULE_FIELDS = ("starts_at", "ends_at", "all_day", "mode", "venue", "city", "status")

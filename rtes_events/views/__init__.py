@@ -13,6 +13,7 @@ from . import (
     manage,
     member_access,
     members,
+    proposals,
     public,
     registration,
     reminders,
@@ -27,6 +28,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(members.bp)
+    app.register_blueprint(proposals.bp)
     app.register_blueprint(member_access.bp)
     app.register_blueprint(seo.bp)
     app.register_blueprint(reminders.bp)

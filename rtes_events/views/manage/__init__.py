@@ -68,6 +68,7 @@ MENU = (
     ("Comptes", "manage.accounts", "accounts"),
     ("Programmes", "manage.programme_list", "programmes"),
     ("Adhérents", "manage.members", "members"),
+    ("Propositions", "manage.proposals_queue", "proposals"),
     ("Indicateurs", "manage.indicators", "view"),
     ("Agenda de la lettre", "manage.newsletter", "view"),
 )
@@ -99,6 +100,7 @@ from . import (  # noqa: E402,F401
     members,
     newsletter,
     programmes,
+    proposals,
     registrants,
     replays,
     surveys,
