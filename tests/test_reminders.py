@@ -465,3 +465,17 @@ def test_an_organiser_sets_an_event_s_reminders_in_the_workspace(client, make_us
     assert save(reminders="reseau").status_code == 303
     db.session.expire_all()
     assert webinar.reminders is None
+
+
+def test_the_demo_s_example_gets_its_day_before_reminder_once_and_not_the_cancelled(
+    app, worker_pass, reminders_sent
+):
+    from rtes_events.demo.loader import load_demo
+
+    load_demo()
+    load_demo()  # run again: nobody registered twice, nothing sent twice
+    worker_pass()
+    worker_pass()
+    [(recipient, message)] = reminders_sent()
+    assert recipient == "alix.durand@example.org"
+    assert message["Subject"].startswith("Rappel : Exemple — Webinaire de demain")

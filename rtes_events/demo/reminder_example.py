@@ -1,0 +1,52 @@
+"""The demo's reminder example: a webinar about 23 hours ahead, whose 1-day reminder is due at once
+for the two people registered two days before (one of whom cancelled: no reminder for her)."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from .. import clock, registrations
+from ..extensions import db
+from ..models import Event, Registration
+
+SLUG = "exemple-webinaire-rappels-demain"
+PEOPLE = (
+    {"email": "alix.durand@example.org", "first_name": "Alix", "last_name": "Durand"},
+    {"email": "noa.bernard@example.org", "first_name": "Noa", "last_name": "Bernard"},
+)
+
+
+def item(title_prefix: str) -> dict:
+    """The example for the import file: about 23 hours from now, Paris time (a 5-minute step)."""
+    start = clock.to_local(clock.now() + timedelta(hours=23))
+    start = start.replace(minute=start.minute - start.minute % 5, second=0, microsecond=0)
+    end = start + timedelta(hours=1)
+    return {
+        "slug": SLUG,
+        "kind": "webinaire",
+        "title": title_prefix + "Webinaire de demain : les rappels avant l'événement",
+        "start": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M"),
+        "end": end.date().isoformat(),
+        "end_time": end.strftime("%H:%M"),
+        "mode": "online",
+        "online_url": "https://visio.example.org/rtes-rappels",
+        "summary": "Session d'exemple de la démonstration : ses deux inscriptions datent d'avant-hier ; "
+        "le rappel de la veille part à l'une, pas à celle qui a annulé.",
+    }
+
+
+def register_people() -> None:
+    """Register the two example people two days back, once; the second one cancels."""
+    event = db.session.scalar(select(Event).where(Event.slug == SLUG))
+    if event is None or db.session.scalar(select(Registration.id).where(Registration.event_id == event.id)):
+        return
+    made = []
+    for person in PEOPLE:
+        data = {**person, "organisation": "Ville d'Exemple", "function": "agent", "consent": True}
+        made.append(registrations.register(event, data).registration)
+    before = clock.now() - timedelta(days=2)
+    for registration in made:
+        registration.created_at = registration.consent_at = before
+    db.session.commit()
+    registrations.cancel(made[-1])
