@@ -97,6 +97,7 @@ def from_environment(instance: Path) -> dict:
         # wrong value stops the start-up with its reason.
         "RTES_REMINDERS": checked_reminders(env("RTES_REMINDERS", "7d,1d,1h")),
         "RTES_VERSION_CHECK_SECONDS": float(env("RTES_VERSION_CHECK_SECONDS", "1")),
+        "RTES_OUTBOX_CLAIM_SECONDS": float(env("RTES_OUTBOX_CLAIM_SECONDS", "300")),
         "RTES_LOGIN_RATE_LIMIT": env("RTES_LOGIN_RATE_LIMIT", "10 per minute"),
         "RTES_API_RATE_LIMIT": env("RTES_API_RATE_LIMIT", "120 per minute; 3000 per hour"),
         "RTES_LOGIN_ACCOUNT_RATE_LIMIT": env("RTES_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),

@@ -33,7 +33,6 @@ from .extensions import db
 from .models import OutboxMessage, Registration
 
 MAX_ATTEMPTS = 8
-CLAIM_TIMEOUT = timedelta(minutes=5)
 REGISTRATION_EMAIL = "registration_email"
 WEBHOOK = "webhook"
 WEBHOOK_TIMEOUT = 10  # seconds
@@ -125,12 +124,14 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
 def deliver(message_id: int) -> bool:
     """Claim, send and record one message. True when it was sent by this call."""
     now = clock.now()
+    # A claim older than this is a worker's that died while sending: the message is taken again.
+    claim_timeout = timedelta(seconds=current_app.config["RTES_OUTBOX_CLAIM_SECONDS"])
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.status == "pending",
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - claim_timeout),
         )
         .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
     ).rowcount

@@ -1,5 +1,6 @@
 """Fixtures: a migrated SQLite file per test, clients, factories, a real SMTP server."""
 
+import asyncio
 import email
 import os
 import re
@@ -301,8 +302,10 @@ def smtp_server():
     class Collector:
         def __init__(self):
             self.messages = []
+            self.delay = 0.0  # seconds taken to accept each message
 
         async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(self.delay)
             self.messages.append(
                 (
                     envelope.mail_from,

@@ -70,15 +70,16 @@ class Browser:
         def redirect_request(self, *args, **kwargs):
             return None
 
-    def __init__(self, base: str):
-        self.base = base
+    def __init__(self, base: str, headers: dict | None = None):
+        self.base, self.headers = base, headers or {}
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), self._NoRedirect
         )
 
     def request(self, path: str, data: dict | None = None, headers: dict | None = None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body, headers=headers or {})  # noqa: S310
+        headers = {**self.headers, **(headers or {})}
+        req = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310
         try:
             with self.opener.open(req, timeout=30) as answer:
                 return answer.status, answer.headers, answer.read().decode("utf-8", "replace")
