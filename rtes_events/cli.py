@@ -162,7 +162,10 @@ def send_surveys(days: int) -> None:
 @click.option("--club", "clubs", multiple=True, metavar="SLUG", help="A club the co-organiser manages.")
 @click.option("--partner", metavar="KEY", help="The partner a co-organiser belongs to.")
 @click.option("--name", default="", help="The account holder's name.")
-def create_user(email: str, role: str, clubs: tuple[str, ...], partner: str | None, name: str) -> None:
+@click.option("--member-organisation", "member", metavar="NAME", help="The member authority of a member.")
+def create_user(
+    email: str, role: str, clubs: tuple[str, ...], partner: str | None, name: str, member: str | None
+) -> None:
     """Create a workspace account; the password is read from standard input."""
     from . import accounts, audit
     from .extensions import db
@@ -172,13 +175,14 @@ def create_user(email: str, role: str, clubs: tuple[str, ...], partner: str | No
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = accounts.create_user(email, accounts.Scope(role, clubs, partner), password, name=name)
+        user = accounts.create_user(email, accounts.Scope(role, clubs, partner, member), password, name=name)
         audit.record("user.created", target_user=user, actor=None, role=role)
         db.session.commit()
     except accounts.AccountError as exc:
         db.session.rollback()
         raise Refused(f"Compte non créé : {exc}") from exc
-    scope = ", ".join([*(c.name for c in user.clubs), *([user.partner.name] if user.partner else [])])
+    named = [user.partner, user.member_organisation]
+    scope = ", ".join([*(c.name for c in user.clubs), *(item.name for item in named if item is not None)])
     click.echo(f"Compte créé : {user.email} ({user.role_label}{' — ' + scope if scope else ''})")
 
 

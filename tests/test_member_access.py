@@ -379,3 +379,62 @@ def test_the_members_only_rule_is_the_registration_services(app, member, make_ev
     # An organiser's manual add (outside the window) takes whoever they add.
     added = registrations.register(event, {**PERSON, "email": "invitee@gmail.com"}, window=False)
     assert added.registration.status == "confirmed"
+
+
+# --- Admins tie accounts to a member by hand ----------------------------------------------------------
+
+
+def test_an_admin_invites_a_member_of_an_authority_and_ties_an_account_to_one(
+    app, client, member, make_member, make_user, outbox_messages
+):
+    login(client, make_user("admin"))
+    invite = "/espace/comptes/inviter"
+    data = {"email": "elu@mairie.example", "role": "member", "member": member.name, "partner": ""}
+    response = client.post(invite, data={**data, "csrf_token": csrf_token(client, invite)})
+    assert response.status_code == 303
+    user = accounts.by_email("elu@mairie.example")
+    assert (user.role, user.member_organisation) == ("member", member)
+    assert "Ville d'Exemple" in text(client.get("/espace/comptes/"))
+
+    other = make_member(name="Département d'Exemple", kind="departement", domains=("departement-exemple.fr",))
+    path = f"/espace/comptes/{user.id}/"
+    form = {
+        "name": "",
+        "role": "member",
+        "member": other.name,
+        "partner": "",
+        "csrf_token": csrf_token(client, path),
+    }
+    assert client.post(path, data=form).status_code == 303
+    db.session.refresh(user)
+    assert user.member_organisation == other
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.updated"))
+    assert entry.details["member"] == [member.name, other.name]
+    # Only a member belongs to an authority; an unknown one is refused in French.
+    form = {**form, "role": "admin", "csrf_token": csrf_token(client, path)}
+    assert client.post(path, data=form).status_code == 303
+    db.session.refresh(user)
+    assert (user.role, user.member_organisation) == ("admin", None)
+    bad = {
+        **data,
+        "email": "x@mairie.example",
+        "member": "Inconnue",
+        "csrf_token": csrf_token(client, invite),
+    }
+    assert client.post(invite, data=bad).status_code == 400
+    assert accounts.by_email("x@mairie.example") is None
+
+
+def test_create_user_takes_a_member_authority(runner, member):
+    result = runner.invoke(
+        args=["create-user", AGENT, "--role", "member", "--member-organisation", member.name],
+        input=f"{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Compte créé : {AGENT} (Membre (collectivité adhérente) — Ville d'Exemple)\n"
+    assert accounts.by_email(AGENT).member_organisation == member
+    refused = runner.invoke(
+        args=["create-user", "b@x.fr", "--role", "admin", "--member-organisation", member.name],
+        input=f"{PASSWORD}\n",
+    )
+    assert refused.exit_code != 0 and "seul un compte « membre »" in refused.output

@@ -73,10 +73,23 @@ class AccountForm(FlaskForm):
     partner = SelectField(
         "Partenaire (co-organisateur·rice)", coerce=str, description="Ignoré pour les autres rôles."
     )
+    member = SelectField(
+        "Collectivité adhérente (membre)",
+        coerce=str,
+        default="",
+        description="Son accès adhérent cesse quand son adhésion prend fin. Ignorée pour les autres rôles.",
+    )
 
-    def choose(self, clubs, partners) -> "AccountForm":
+    def choose(self, clubs, partners, members=()) -> "AccountForm":
         self.clubs.choices = [SelectChoice(club.slug, club.name) for club in clubs]
         self.partner.choices = [SelectChoice("", "Aucun"), *(SelectChoice(p.key, p.name) for p in partners)]
+        self.member.choices = [
+            SelectChoice("", "Aucune"),
+            *(
+                SelectChoice(m.name, m.name if m.is_current else f"{m.name} (adhésion terminée)")
+                for m in members
+            ),
+        ]
         return self
 
     def validate_clubs(self, field):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from ... import accounts, audit
 from ...extensions import db
 from ...forms.accounts import AccountForm, InviteForm
-from ...models import Club, Partner, User
+from ...models import Club, MemberOrganisation, Partner, User
 from ...permissions import can_manage
 from . import allowed, bp
 
@@ -27,11 +27,15 @@ def choose(form: AccountForm) -> AccountForm:
     return form.choose(
         db.session.scalars(select(Club).order_by(Club.name)),
         db.session.scalars(select(Partner).order_by(Partner.name)),
+        db.session.scalars(select(MemberOrganisation).order_by(MemberOrganisation.name)),
     )
 
 
 def scope_of(form: AccountForm) -> accounts.Scope:
-    """The scope the form asks for; clubs and partner only count for a co-organiser."""
+    """The scope the form asks for; clubs and partner only count for a co-organiser, the member
+    authority for a member."""
+    if form.role.data == "member":
+        return accounts.Scope("member", member=form.member.data or None)
     if form.role.data != "coorganiser":
         return accounts.Scope(form.role.data)
     return accounts.Scope("coorganiser", tuple(form.clubs.data), form.partner.data or None)
@@ -44,6 +48,7 @@ def described(user: User) -> dict:
         "role": user.role,
         "clubs": [club.slug for club in user.clubs],
         "partner": user.partner.key if user.partner else None,
+        "member": user.member_organisation.name if user.member_organisation else None,
     }
 
 
@@ -56,7 +61,9 @@ def sentence(error: Exception) -> str:
 def account_list():
     admins_only()
     users = db.session.scalars(
-        select(User).options(selectinload(User.clubs), selectinload(User.partner)).order_by(User.email)
+        select(User)
+        .options(selectinload(User.clubs), selectinload(User.partner), selectinload(User.member_organisation))
+        .order_by(User.email)
     ).all()
     return render_template("manage/accounts.html", users=users)
 
@@ -87,7 +94,9 @@ def account_invite():
 def account_edit(user_id: int):
     user = account_for(user_id)
     before = described(user)
-    form = choose(AccountForm(data={**before, "partner": before["partner"] or ""}))
+    form = choose(
+        AccountForm(data={**before, "partner": before["partner"] or "", "member": before["member"] or ""})
+    )
     if not form.is_submitted():
         return render_template(
             "manage/account_form.html", form=form, user=user, history=audit.for_user(user), label=audit.label
