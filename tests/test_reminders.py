@@ -10,7 +10,7 @@ from datetime import time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from rtes_events import clock, registrations, reminders, worker
 from rtes_events.config import from_environment, reminder_offsets
@@ -251,37 +251,62 @@ def test_the_network_s_reminders_come_from_the_setting(
     assert len(reminders_sent()) == 1
 
 
+def without_unique_key() -> None:
+    """The control case: ``reminders_sent`` without its unique key (rebuilt, on either database)."""
+    identity = "SERIAL" if db.engine.dialect.name == "postgresql" else "INTEGER"
+    db.session.execute(text("DROP TABLE reminders_sent"))
+    db.session.execute(
+        text(
+            f"CREATE TABLE reminders_sent (id {identity} PRIMARY KEY, registration_id INTEGER NOT NULL, "
+            "offset_minutes INTEGER NOT NULL, starts_at TIMESTAMP NOT NULL, sent_at TIMESTAMP NOT NULL)"
+        )
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("unique_key", [True, False], ids=["unique-key", "control-without-it"])
 def test_two_workers_at_once_send_each_reminder_once(
-    moving_clock, app, webinar, start, make_registration, reminders_sent, monkeypatch
+    moving_clock, app, webinar, start, make_registration, reminders_sent, monkeypatch, unique_key
 ):
+    """Two workers (threads, each its own database connection) choose whom to remind at the same
+    moment; the unique key makes one of them record each reminder. The control case drops the key
+    and shows the race is real: every reminder then goes twice."""
     people = [make_registration(webinar, email=f"personne{n}@example.org") for n in range(12)]
+    if not unique_key:
+        without_unique_key()
     monkeypatch.setattr(worker, "REMINDER_CHECK_SECONDS", 0.0)  # both look for reminders on every pass
+    barrier, seen, record = threading.Barrier(2, timeout=10), threading.local(), reminders._commit
+
+    def record_together() -> int:
+        if not getattr(seen, "met", False):  # each worker's first record waits for the other's
+            seen.met = True
+            barrier.wait()
+        return record()
+
+    monkeypatch.setattr(reminders, "_commit", record_together)
     moving_clock.at(start - timedelta(days=1))
     stop = threading.Event()
-    failures = []
 
     def run():
         with app.app_context():
-            try:
-                worker.run(0.01, stop)
-            except BaseException as error:  # noqa: BLE001 (reported below)
-                failures.append(error)
-            finally:
-                db.session.remove()
+            worker.run(0.01, stop)
+            db.session.remove()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
+    expected = len(people) * (1 if unique_key else 2)
     deadline = timer.monotonic() + 30
-    while len(reminders_sent()) < len(people) and timer.monotonic() < deadline:
+    while len(reminders_sent()) < expected and timer.monotonic() < deadline:
         timer.sleep(0.05)
-    timer.sleep(0.3)  # both keep passing: still once
+    timer.sleep(0.3)  # both keep passing: nothing more
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
-    assert not failures
-    assert sorted(recipient for recipient, _ in reminders_sent()) == sorted(p.email for p in people)
-    assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == len(people)
+    assert not barrier.broken
+    sent = sorted(recipient for recipient, _ in reminders_sent())
+    assert sent == sorted(p.email for p in people for _ in range(1 if unique_key else 2))
+    assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == expected
 
 
 def test_reminder_offsets_are_read_with_french_errors(tmp_path, monkeypatch):
