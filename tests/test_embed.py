@@ -64,6 +64,8 @@ def test_the_widget_shows_the_filtered_agenda_soonest_first(client, agenda):
         "Séance francilienne 1",
         "Séance francilienne 2",
     ]
+    assert len(titles(client.get("/widget/agenda?origine=rtes").get_data(as_text=True))) == 5
+    assert titles(client.get("/widget/agenda?origine=adherents").get_data(as_text=True)) == []  # none relayed
     empty = client.get("/widget/agenda?club=club-inconnu")
     assert empty.status_code == 200 and "Aucun événement à venir" in empty.get_data(as_text=True)
 
@@ -242,6 +244,12 @@ def test_the_snippet_reproduces_the_filters(client, agenda):
     link = re.search(r'id="lien-agenda" value="([^"]+)"', page)[1]
     assert html.unescape(link) == f"http://rtes.test/evenements/?type=club&club={OWN_CLUB}"
     assert 'data-copy="code-iframe"' in page and 'role="status"' in page
+
+
+def test_the_snippet_keeps_the_origin_filter(client, agenda):
+    page = client.get("/integrer?origine=rtes").get_data(as_text=True)
+    assert snippet_src(page) == "http://rtes.test/widget/agenda?origine=rtes"
+    assert '<option value="rtes" selected>' in page
 
 
 def test_the_snippet_of_the_defaults_is_the_bare_widget(client, agenda):
