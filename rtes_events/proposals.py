@@ -18,7 +18,7 @@ from .formatting import one_line, when
 from .mail import compose
 from .models import Event, EventProposal, User
 from .models.proposals import RELAYED
-from .permissions import can_manage
+from .permissions import can_manage, is_member
 from .urls import external_url
 
 MAX_PENDING = 10  # proposals waiting for a decision, per account
@@ -52,9 +52,7 @@ def may_propose(user) -> bool:
     propose events."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.role == "member":
-        return user.member_organisation is None or user.member_organisation.is_current
-    return user.role in ("admin", "coorganiser")
+    return is_member(user) or user.role in ("admin", "coorganiser")
 
 
 def may_moderate(user) -> bool:
