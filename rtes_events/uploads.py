@@ -6,6 +6,7 @@ never on the name or type the browser sent.
 """
 
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +77,28 @@ def store(upload: FileStorage, kind: FileType) -> Stored:
         except UnicodeDecodeError:
             raise UploadRefused("Le fichier de sous-titres doit être encodé en UTF-8.") from None
     name = secrets.token_hex(16) + kind.suffix
-    target = folder() / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    draft = target.with_suffix(".part")
-    draft.write_bytes(data)
-    draft.replace(target)
+    _write(folder() / name, data)
     original = secure_filename(upload.filename or "") or f"fichier{kind.suffix}"
     if not original.lower().endswith(kind.suffix):
         original += kind.suffix
     return Stored(original[-200:], name, len(data), kind.content_type)
+
+
+def _write(target: Path, data: bytes) -> None:
+    """Write ``target`` whole or not at all: a full disk or an unwritable folder leaves nothing."""
+    draft = target.with_suffix(".part")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        draft.write_bytes(data)
+        draft.replace(target)
+    except OSError as error:
+        current_app.logger.error("uploads: %s not written: %s", target.name, error)
+        with suppress(OSError):  # no draft left behind, where there is a folder to leave it in
+            draft.unlink(missing_ok=True)
+        raise UploadRefused(
+            "Le fichier n'a pas pu être enregistré : l'espace de stockage de la plateforme est plein ou "
+            "inaccessible. Rien n'a été modifié ; réessayez plus tard ou prévenez l'équipe du réseau."
+        ) from None
 
 
 def path_of(stored_name: str) -> Path:

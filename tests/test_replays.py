@@ -3,6 +3,7 @@
 import html
 import io
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
@@ -273,6 +274,44 @@ def test_uploads_refused_when_too_large_or_of_the_wrong_type(app, client, past_e
         },
     )
     assert big.status_code == 413
+
+
+@pytest.fixture
+def full_disk(app):
+    """The uploads folder on a 16 KB file system of its own (tmpfs, mounted as root): a real full disk."""
+    folder = Path(app.instance_path) / "uploads"
+    folder.mkdir(parents=True)
+    mounted = subprocess.run(  # noqa: S603
+        ["/bin/mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode:
+        pytest.skip(f"no tmpfs can be mounted here: {mounted.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["/bin/umount", str(folder)], check=True)  # noqa: S603
+
+
+STORAGE_FAILED = "l'espace de stockage de la plateforme est plein ou inaccessible"
+
+
+def test_a_full_disk_refuses_the_upload_clearly_and_writes_nothing(app, client, past_event, users, full_disk):
+    event = past_event()
+    login(client, users["coorganiser"])
+    answer = post_file(client, event, "diaporama", PDF + b"0" * 40_000, "actes.pdf")
+    assert 400 <= answer.status_code < 500
+    assert STORAGE_FAILED in html.unescape(answer.get_data(as_text=True))
+    assert list(full_disk.iterdir()) == []  # no half-written file
+    assert db.session.scalar(select(func.count()).select_from(ReplayResource)) == 0
+    assert post_file(client, event, "diaporama", PDF, "court.pdf").status_code == 303  # room for a small one
+
+
+def test_an_unwritable_uploads_folder_refuses_the_upload_clearly(app, client, past_event, users):
+    event = past_event()
+    login(client, users["coorganiser"])
+    (Path(app.instance_path) / "uploads").write_text("not a folder")
+    answer = post_file(client, event, "diaporama", PDF, "actes.pdf")
+    assert 400 <= answer.status_code < 500
+    assert STORAGE_FAILED in html.unescape(answer.get_data(as_text=True))
+    assert db.session.scalar(select(func.count()).select_from(ReplayResource)) == 0
 
 
 def test_workspace_replay_rules(app, client, past_event, make_event, users):
