@@ -3,7 +3,10 @@ at once too), never where they are not wanted; the stop link (RFC 8058); the org
 e-mail; real SMTP delivery."""
 
 import html
+import os
 import re
+import subprocess
+import sys
 import threading
 import time as timer
 from datetime import time, timedelta
@@ -504,3 +507,52 @@ def test_the_demo_s_example_gets_its_day_before_reminder_once_and_not_the_cancel
     [(recipient, message)] = reminders_sent()
     assert recipient == "alix.durand@example.org"
     assert message["Subject"].startswith("Rappel : Exemple — Webinaire de demain")
+
+
+def test_rtes_events_worker_once_queues_and_sends_the_reminders_due(
+    moving_clock, runner, webinar, start, make_registration, reminders_sent
+):
+    make_registration(webinar)
+    moving_clock.at(start - timedelta(days=1))
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert len(reminders_sent()) == 1
+
+
+def test_two_worker_processes_on_the_real_clock_send_each_reminder_once(
+    app, database_url, make_event, make_registration, reminders_sent
+):
+    """``rtes-events worker`` twice, as separate processes on this database: an event 23 hours
+    ahead, registrations made two days before (one cancelled since)."""
+    soon = clock.now() + timedelta(hours=23)
+    event = make_event(starts_at=soon, ends_at=soon + timedelta(hours=1), online_url=ONLINE_URL)
+    people = [make_registration(event, email=f"personne{n}@example.org") for n in range(5)]
+    for registration in people:
+        registration.created_at = clock.now() - timedelta(days=2)
+    db.session.commit()
+    registrations.cancel(people.pop())
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RTES_")}
+    env.update(
+        RTES_DATABASE_URL=database_url,
+        RTES_INSTANCE_PATH=app.instance_path,
+        RTES_SECRET_KEY=app.config["SECRET_KEY"],
+        RTES_BASE_URL="http://rtes.test",
+        RTES_PLUGINS="none",
+    )
+    command = [sys.executable, "-m", "flask", "--app", "rtes_events", "worker", "--interval", "0.1"]
+    workers = [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+        for _ in range(2)
+    ]
+    try:
+        deadline = timer.monotonic() + 60
+        while len(reminders_sent()) < len(people) and timer.monotonic() < deadline:
+            timer.sleep(0.1)
+        timer.sleep(1)  # both keep passing: nothing more
+    finally:
+        for process in workers:
+            process.terminate()
+        errors = [process.communicate(timeout=30)[1].decode() for process in workers]
+    sent = sorted(recipient for recipient, _ in reminders_sent())
+    assert sent == sorted(p.email for p in people), errors
+    assert "demain" in reminders_sent()[0][1]["Subject"] or "aujourd'hui" in reminders_sent()[0][1]["Subject"]
