@@ -392,3 +392,23 @@ def test_members_are_current_ones_without_their_domains(api, clubs):
         2012,
     )
     assert "ville-montreuil" not in json.dumps(members) and "domain" not in json.dumps(members)
+
+
+def test_the_demo_data_match_the_document(api):
+    """Every list over the demo's events, clubs, replays and members, as /api/v1/evenements?type=club
+    answers after ``make demo``: each answer validated against the document."""
+    from rtes_events.demo.loader import load_demo
+
+    load_demo()
+    clubs = api.get("/api/v1/evenements?type=club&par-page=100").get_json()
+    assert clubs["items"] and {e["kind"] for e in clubs["items"]} == {"club"}
+    past = api.get("/api/v1/evenements?periode=passes&par-page=100").get_json()
+    assert past["total"] > 0
+    for number in range(2, min(past["pages"], 4) + 1):
+        api.get(f"/api/v1/evenements?periode=passes&par-page=100&page={number}")
+    assert api.get("/api/v1/evenements?modifie-depuis=2000-01-01T00:00:00Z&par-page=100").get_json()["total"]
+    for event in clubs["items"][:3] + past["items"][:3]:
+        api.get(f"/api/v1/evenements/{event['slug']}")
+    assert api.get("/api/v1/replays?par-page=100").get_json()["items"]
+    assert api.get("/api/v1/clubs").get_json()["items"]
+    api.get("/api/v1/adherents")

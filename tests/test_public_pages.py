@@ -258,7 +258,7 @@ class Audit(HTMLParser):
         attrs = dict(attrs)
         self.tags.append(tag)
         self.styles += "style" in attrs
-        self.scripts += tag == "script"
+        self.scripts += tag == "script" and attrs.get("type") != "application/ld+json"  # data, not code
         if tag == "label":
             self.labels.add(attrs.get("for"))
         if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit"):
