@@ -50,10 +50,14 @@ class ImportReport:
 def import_data(data: dict, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Create or update what ``data`` holds, in one transaction: all of it or, on error, nothing.
 
-    ``progress(1)`` is called after each event.
+    ``progress(1)`` is called after each event. A file of member authorities alone needs no events.
     """
-    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
-        raise InvalidImport("le fichier doit contenir un objet JSON avec une liste « events ».")
+    members_only = isinstance(data, dict) and "events" not in data and isinstance(data.get("members"), list)
+    events = [] if members_only else data.get("events") if isinstance(data, dict) else None
+    if not isinstance(events, list):
+        raise InvalidImport(
+            "le fichier doit contenir un objet JSON avec une liste « events » (ou seulement « members »)."
+        )
     report = ImportReport()
     try:
         for item in data.get("regions") or []:
@@ -69,7 +73,7 @@ def import_data(data: dict, progress: Callable[[int], None] | None = None) -> Im
                 report.others.append(line)
         db.session.flush()
         seen: set[str] = set()
-        for index, item in enumerate(data["events"], start=1):
+        for index, item in enumerate(events, start=1):
             try:
                 values = parse_event(item)
             except InvalidImport as exc:

@@ -1,6 +1,7 @@
 """Member authorities: the rules of a member and the import schema's ``members`` (the workspace and
 the public page are tested in test_members_workspace.py and test_members_page.py)."""
 
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -157,3 +158,20 @@ def test_the_demo_loads_one_labelled_example_member_once(app):
     assert example.domain_names == ["ville-exemple.fr"] and example.region_code == "IDF"
     assert f"adhérent créé : {example.name}" in first.lines()
     assert not [line for line in load_demo().lines() if "adhérent" in line]
+
+
+def test_import_events_prints_the_members_and_takes_a_file_of_members_alone(app, runner, tmp_path):
+    import_data(TWO_CLUBS)
+    path = tmp_path / "adherents.json"
+    path.write_text(json.dumps({"members": [EXAMPLE]}), encoding="utf-8")
+    result = runner.invoke(args=["import-events", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "adhérent créé : Ville d'Exemple" in result.output
+    path.write_text(json.dumps({"members": [{**EXAMPLE, "domains": ["gmail.com"]}]}), encoding="utf-8")
+    refused = runner.invoke(args=["import-events", str(path)])
+    assert refused.exit_code == 1
+    assert (
+        'adhérent n° 1 ("Ville d\'Exemple") : le domaine gmail.com est une messagerie publique'
+        in refused.output
+    )
+    assert member("Ville d'Exemple").domain_names == ["ville-exemple.fr"]
