@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -12,12 +13,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
-from werkzeug.serving import run_simple
 
 from . import backups, mail
 from . import worker as worker_loop
-
-DEMO_WORKER_INTERVAL = 0.5  # seconds: the demo's e-mails appear at once
 
 
 class Refused(click.ClickException):
@@ -53,22 +51,39 @@ def register_commands(app: Flask) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def demo(host: str, port: int) -> None:
-    """Create or upgrade the database, load the demo data and serve the platform."""
+    """Create or upgrade the database, load the demo data and its accounts, then serve the platform
+    with gunicorn and the outbox worker beside it, until Ctrl-C (or SIGTERM) stops them both."""
+    from .demo import accounts, server
     from .demo.loader import load_demo
 
     upgrade()
     report = load_demo()
     click.echo(report.summary())
-    if not os.environ.get("RTES_BASE_URL"):
-        reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a wildcard listen address)
-        current_app.config["RTES_BASE_URL"] = f"http://{reachable}:{port}"
+    found = accounts.ensure()
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a wildcard listen address)
+    base = os.environ.get("RTES_BASE_URL") or f"http://{reachable}:{port}"
+    current_app.config["RTES_BASE_URL"] = base
     transport = mail.transport()
     is_file = isinstance(transport, mail.FileTransport)
     mails = transport.folder if is_file else current_app.config["RTES_MAIL_URL"]
-    click.echo(f"Plateforme de démonstration : http://{host}:{port}/ — e-mails : {mails}")
-    app = current_app._get_current_object()
-    with worker_loop.in_thread(app, interval=DEMO_WORKER_INTERVAL, report=_report):
-        run_simple(host, port, app, threaded=True)
+    env = {
+        **os.environ,
+        "RTES_INSTANCE_PATH": current_app.instance_path,
+        "RTES_BASE_URL": base,
+        "PYTHONUNBUFFERED": "1",  # the worker's lines appear as they come, on a pipe too
+    }
+
+    def ready() -> None:
+        click.echo(f"Plateforme de démonstration : http://{bind_host(host)}:{port}/ — e-mails : {mails}")
+        for line in accounts.lines(found, base.rstrip("/") + "/connexion"):
+            click.echo(line)
+        click.echo("Ctrl-C pour arrêter.")
+
+    sys.exit(server.run(host, port, env, ready))
+
+
+def bind_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 @click.command("import-events")
@@ -130,7 +145,10 @@ def worker(once: bool, interval: float) -> None:
     if once:
         _report(*worker_loop.one_pass())
         return
-    worker_loop.run(interval, threading.Event(), _report)
+    stop = threading.Event()
+    for stopping in (signal.SIGINT, signal.SIGTERM):  # finish the pass under way, then stop
+        signal.signal(stopping, lambda signum, frame: stop.set())
+    worker_loop.run(interval, stop, _report)
 
 
 @click.command("purge-personal-data")
