@@ -107,7 +107,7 @@ def test_hook_rtes_registration_fields(client, recorder, make_event):
     data = {**PERSON, "consent": "y", "csrf_token": csrf_token(client, url)}
     missing = client.post(url, data=data)
     assert missing.status_code == 400 and "Indiquez votre employeur." in missing.get_data(as_text=True)
-    assert client.post(url, data={**data, "employer": "Ville de Lyon"}).status_code == 200
+    assert client.post(url, data={**data, "employer": "Ville de Lyon"}).status_code == 303
     [registration] = event_registrations(event)
     assert registration.plugin_fields == {"employer": "Ville de Lyon"}
 

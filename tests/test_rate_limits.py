@@ -90,24 +90,24 @@ def test_a_flood_from_one_address_is_refused_but_distinct_people_behind_the_prox
     app = limited(RTES_PROXY_HOPS=1, RTES_REGISTRATION_RATE_LIMIT="3 per minute")
     client = app.test_client()
     people = [post(client, f"p{n}@example.org", f"198.51.100.{n}") for n in range(1, 11)]
-    assert people == [200] * 10  # ten people at once, one proxy: each is their own address
+    assert people == [303] * 10  # ten people at once, one proxy: each is their own address
     flood = [post(client, f"bot{n}@example.org", "203.0.113.66") for n in range(5)]
-    assert flood == [200, 200, 200, 429, 429]
-    assert post(client, "p11@example.org", "198.51.100.11") == 200
+    assert flood == [303, 303, 303, 429, 429]
+    assert post(client, "p11@example.org", "198.51.100.11") == 303
 
 
 def test_a_spoofed_forwarded_header_does_not_escape_the_limit_without_a_proxy(limited):
     app = limited(RTES_REGISTRATION_RATE_LIMIT="2 per minute")
     client = app.test_client()
     codes = [post(client, f"p{n}@example.org", f"198.51.100.{n}") for n in range(3)]
-    assert codes == [200, 200, 429]
+    assert codes == [303, 303, 429]
 
 
 def test_one_email_address_is_limited_whatever_its_case_tag_or_client_address(limited):
     app = limited(RTES_PROXY_HOPS=1, RTES_REGISTRATION_EMAIL_RATE_LIMIT="2 per hour")
     client = app.test_client()
-    assert post(client, "camille@example.org", "198.51.100.1") == 200  # registered
+    assert post(client, "camille@example.org", "198.51.100.1") == 303  # registered
     assert post(client, "camille@example.org", "198.51.100.1", first_name="") == 400  # not counted
-    assert post(client, "Camille+rtes@Example.org", "198.51.100.2") == 200  # the link sent again
+    assert post(client, "Camille+rtes@Example.org", "198.51.100.2") == 303  # the link sent again
     assert post(client, "CAMILLE@example.org ", "198.51.100.3") == 429
-    assert post(client, "dominique@example.org", "198.51.100.3") == 200
+    assert post(client, "dominique@example.org", "198.51.100.3") == 303

@@ -31,6 +31,14 @@ def post_form(client, event, **changes):
     return client.post(url, data={k: v for k, v in data.items() if v is not None})
 
 
+def answer(client, response, status: int = 303):
+    """The page a successful form leads to: its answer is a redirect (Post/Redirect/Get), followed by GET."""
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    return page
+
+
 def stored(event) -> list[Registration]:
     db.session.expire_all()
     return db.session.scalars(
@@ -58,16 +66,21 @@ def test_full_flow_sends_the_confirmation_with_the_calendar_file(client, make_ev
     assert "conservées au plus tard un an" in html  # consent text: what, why, how long, erasure
     assert page.headers["Cache-Control"] == "no-store"
 
-    done = post_form(client, event)
-    assert done.status_code == 200
+    posted = post_form(client, event)
+    assert posted.headers["Location"] == f"/evenements/{event.slug}/inscription/envoyee"
+    done = answer(client, posted)
     assert "Inscription confirmée" in done.get_data(as_text=True)
+    assert done.headers["Cache-Control"] == "no-store"
     [registration] = stored(event)
+    assert registration.token not in done.get_data(as_text=True)  # the link goes by e-mail only
     assert (registration.status, registration.email, registration.function) == (
         "confirmed",
         FORM["email"],
         "agent",
     )
 
+    reloaded = client.get(posted.headers["Location"])  # a reload asks for nothing to be sent again
+    assert reloaded.status_code == 200 and "Inscription confirmée" in reloaded.get_data(as_text=True)
     [message] = outbox_messages()
     assert message["Subject"] == f"Inscription confirmée : {event.title}"
     assert message["To"] == FORM["email"]
@@ -121,8 +134,7 @@ def test_invalid_input_is_shown_next_to_the_fields_and_nothing_is_stored(
 def test_html_in_names_is_escaped_in_the_page_and_the_email(client, app, make_event, outbox_messages):
     event = make_event()
     script = "<script>alert(1)</script>"
-    response = post_form(client, event, first_name=script, last_name=script)
-    assert response.status_code == 200
+    response = answer(client, post_form(client, event, first_name=script, last_name=script))
     assert "<script>" not in response.get_data(as_text=True)
     [registration] = stored(event)
     assert registration.first_name == script  # stored as typed, escaped on output
@@ -137,7 +149,7 @@ def test_line_breaks_in_names_do_not_inject_headers(client, make_event, outbox_m
     response = post_form(
         client, event, first_name="Camille\r\nBcc: victime@example.org", last_name="Martin\nX-Evil: 1"
     )
-    assert response.status_code == 200
+    assert response.status_code == 303
     [message] = outbox_messages()
     assert message["Bcc"] is None and message["X-Evil"] is None
     assert "victime@example.org" not in message["To"]
@@ -146,12 +158,14 @@ def test_line_breaks_in_names_do_not_inject_headers(client, make_event, outbox_m
 
 def test_resubmitting_the_same_email_resends_the_link_without_duplicate(client, make_event, outbox_messages):
     event = make_event()
-    assert post_form(client, event).status_code == 200
-    again = post_form(
-        client, event, email=FORM["email"].upper(), first_name="Autre", organisation="Autre structure"
+    assert post_form(client, event).status_code == 303
+    again = answer(
+        client,
+        post_form(
+            client, event, email=FORM["email"].upper(), first_name="Autre", organisation="Autre structure"
+        ),
     )
     html = again.get_data(as_text=True)
-    assert again.status_code == 200
     assert "Une inscription existe déjà pour cette adresse" in html.replace("&#39;", "'")
     assert "Ville de Grenoble" not in html and "Inscription confirmée" not in html
     [registration] = stored(event)
@@ -177,9 +191,8 @@ def test_full_event_with_waiting_list_gives_the_position(
     event = make_event(capacity=1, waitlist=True, online_url="https://visio.example.org/secret-room")
     make_registration(event, email="premier@example.org")
     make_registration(event, email="deuxieme@example.org")
-    response = post_form(client, event)
+    response = answer(client, post_form(client, event))
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
     assert "liste d'attente" in html.replace("&#39;", "'") and "position 2" in html
     message = outbox_messages()[-1]
     assert message["Subject"] == f"Inscription en liste d'attente : {event.title}"
@@ -360,7 +373,7 @@ def test_plugin_fields_are_asked_validated_and_stored(client, make_event, partne
     assert refused.status_code == 409
     assert "Cette session est réservée aux catégories A et B." in refused.get_data(as_text=True)
     assert stored(event) == []
-    assert post_form(client, event, category="B").status_code == 200
+    assert post_form(client, event, category="B").status_code == 303
     [registration] = stored(event)
     assert registration.plugin_fields == {"category": "B"}
 
@@ -383,7 +396,7 @@ def test_registration_posts_are_rate_limited(app_factory):
         client = app.test_client()
         assert client.get(form_url(event)).status_code == 200  # GET is not limited
         codes = [post_form(client, event, email=f"p{i}@example.org").status_code for i in range(3)]
-        assert codes == [200, 200, 429]
+        assert codes == [303, 303, 429]
         assert client.get(form_url(event)).status_code == 200
         db.session.remove()
         db.engine.dispose()
@@ -409,8 +422,8 @@ def test_a_registrant_erases_their_data_and_the_next_in_line_is_promoted(
     waiting = make_registration(event, email="suivant@example.org")
     url = f"/inscription/{registration.token}/"
     response = client.post(url + "effacer", data={"csrf_token": csrf_token(client, url)})
-    assert response.status_code == 200
-    assert "Vos données sont effacées" in response.get_data(as_text=True)
+    assert response.headers["Location"] == "/evenements/"
+    assert "Vos données sont effacées" in answer(client, response).get_data(as_text=True)
     db.session.expire_all()
     assert (registration.status, registration.first_name, registration.email) == (
         "cancelled",
@@ -435,3 +448,14 @@ def test_an_oversized_post_is_refused_before_reading_it(client, make_event):
     assert response.status_code == 413
     assert "dépassent la taille autorisée" in response.get_data(as_text=True)
     assert db.session.scalars(select(Registration)).all() == []
+
+
+def test_the_page_after_registering_belongs_to_the_browser_that_sent_the_form(client, app, make_event):
+    event = make_event()
+    done = post_form(client, event).headers["Location"]
+    other = app.test_client()  # another browser: nothing to show, back to the form
+    elsewhere = other.get(done)
+    assert elsewhere.status_code == 303 and elsewhere.headers["Location"] == form_url(event)
+    later = make_event(slug="une-autre-session")
+    assert client.get(f"/evenements/{later.slug}/inscription/envoyee").status_code == 303
+    assert client.get("/evenements/inconnu/inscription/envoyee").status_code == 404

@@ -386,7 +386,9 @@ def test_registrants_are_told_once_and_may_opt_out(
     other = app.test_client()
     assert "Ne plus recevoir ces annonces" in other.get(opt_out).get_data(as_text=True)
     assert other.post(opt_out).status_code == 400  # no CSRF token
-    done = other.post(opt_out, data={"csrf_token": csrf_token(other, opt_out)})
+    posted = other.post(opt_out, data={"csrf_token": csrf_token(other, opt_out)})
+    assert posted.status_code == 303 and posted.headers["Location"] == opt_out
+    done = other.get(opt_out)  # reached by GET: a reload sends nothing again
     assert done.status_code == 200 and "ne recevra plus" in done.get_data(as_text=True)
     assert done.headers["Cache-Control"] == "no-store"
     assert other.get(opt_out[:-3] + "abc").status_code == 404  # a forged link

@@ -61,12 +61,17 @@ def test_a_questionnaire_is_answered_once_and_anonymously(past_events, runner, c
     assert "Votre avis sur « Relevé »" in page.get_data(as_text=True)
     token = csrf_token(client, link)
     assert client.post(link, data={"overall": "5", "useful": "4"}).status_code == 400  # no CSRF token
+    early = client.get(link + "merci")  # nothing answered yet: back to the questionnaire
+    assert early.status_code == 303 and early.headers["Location"] == link
     wrong = client.post(link, data={"overall": "7", "csrf_token": token})
     assert wrong.status_code == 422 and "Choisissez une note de 1 à 5." in wrong.get_data(as_text=True)
     done = client.post(
         link, data={"overall": "5", "useful": "4", "comment": " Très utile ", "csrf_token": token}
     )
-    assert done.status_code == 200 and "Merci pour votre réponse" in done.get_data(as_text=True)
+    assert done.status_code == 303 and done.headers["Location"] == link + "merci"
+    thanks = client.get(done.headers["Location"])  # reached by GET: a reload sends nothing again
+    assert thanks.status_code == 200 and "Merci pour votre réponse" in thanks.get_data(as_text=True)
+    assert thanks.headers["Cache-Control"] == "no-store"
     second = client.post(link, data={"overall": "1", "csrf_token": token})
     assert second.status_code == 410
     assert "déjà été envoyée" in second.get_data(as_text=True)

@@ -1,17 +1,29 @@
 """Registration pages: the form of an event, and a registrant's own page (reached by its secret link)."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from .. import registrations, registry
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..forms import registration_form
+from ..models import Registration
 from ..plugins import hook
 from ..registrations import RegistrationRefused
 from ..security import private
 from ..urls import external_url, webcal
 
 bp = Blueprint("registration", __name__)
+SENT = "registration_sent"  # session key: the registration this browser's last form made or found
 
 
 bp.after_request(private)
@@ -37,7 +49,7 @@ def _no_email() -> bool:
 
 def _mail_sent(response) -> bool:
     """Only posts that sent an e-mail (registered, or the link sent again) count per e-mail address."""
-    return response.status_code == 200
+    return response.status_code == 303
 
 
 @bp.route("/evenements/<slug>/inscription", methods=["GET", "POST"])
@@ -71,7 +83,22 @@ def form(slug: str):
         return render_template(
             "registration/form.html", refused=refused.messages, members_only=members_only, **page
         ), status
-    return render_template("registration/done.html", event=event, outcome=outcome)
+    session[SENT] = {"registration": outcome.registration.id, "created": outcome.created}
+    return redirect(url_for(".done", slug=event.slug), 303)
+
+
+@bp.get("/evenements/<slug>/inscription/envoyee")
+def done(slug: str):
+    """What the form did, reached by GET (a reload sends nothing again). Only the browser that sent
+    the form knows which registration it was: the page never shows its secret link."""
+    event = registry.by_slug(slug) or abort(404)
+    sent = session.get(SENT) or {}
+    registration = db.session.get(Registration, sent.get("registration") or 0)
+    if registration is None or registration.event_id != event.id:
+        return redirect(url_for(".form", slug=event.slug), 303)
+    return render_template(
+        "registration/done.html", event=event, registration=registration, created=sent.get("created")
+    )
 
 
 def _registration(token: str):
@@ -108,7 +135,12 @@ def cancel(token: str):
 @bp.post("/inscription/<token>/effacer")
 def erase(token: str):
     registrations.erase(_registration(token))
-    return render_template("registration/erased.html")
+    flash(
+        "Vos données sont effacées : votre nom, votre adresse e-mail et votre organisation ont été "
+        "supprimés de cette inscription, et son lien de gestion ne fonctionne plus.",
+        "success",
+    )
+    return redirect(url_for("public.agenda"), 303)
 
 
 @bp.post("/inscription/<token>/agenda/renouveler")

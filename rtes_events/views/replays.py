@@ -166,12 +166,13 @@ def file(slug: str, name: str):
 def opt_out(token: str):
     """The link of the announcement e-mails: a confirmation form, then no more announcements."""
     email = replays.email_of(token) or abort(404)
-    done = request.method == "POST"
-    if done:
+    if request.method == "POST":
         replays.opt_out(email)
-    response = make_response(
-        render_template("replays/opt_out.html", email=email, done=done or replays.opted_out(email))
-    )
+        response = redirect(url_for(".opt_out", token=token), 303)
+    else:
+        response = make_response(
+            render_template("replays/opt_out.html", email=email, done=replays.opted_out(email))
+        )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -1,6 +1,6 @@
 """The satisfaction questionnaire (``/questionnaire/<token>/``): no account, one answer per link."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 
 from .. import surveys
 from ..forms.surveys import SurveyForm
@@ -26,9 +26,18 @@ def questionnaire(token: str):
             surveys.answer(invitation, form.marks(), form.comment.data.strip())
         except surveys.AlreadyAnswered:
             return render_template("surveys/answered.html", event=event), 409
-        return render_template("surveys/done.html", event=event)
+        return redirect(url_for(".thanks", token=token), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("surveys/form.html", form=form, event=event, questions=QUESTIONS), status
+
+
+@bp.get("/questionnaire/<token>/merci")
+def thanks(token: str):
+    """Where an answer lands (by GET, so that a reload sends nothing again)."""
+    invitation = surveys.by_token(token) or abort(404)
+    if not invitation.answered:
+        return redirect(url_for(".questionnaire", token=token), 303)
+    return render_template("surveys/done.html", event=invitation.registration.event)
 
 
 @bp.app_template_global()

@@ -71,7 +71,7 @@ def test_registration_asks_what_the_cnfpt_needs(client, session):
     text = missing.get_data(as_text=True)
     assert missing.status_code == 400
     assert "Indiquez votre collectivité employeuse." in text and "Choisissez votre catégorie" in text
-    assert client.post(url, data={**data, **CNFPT}).status_code == 200
+    assert client.post(url, data={**data, **CNFPT}).status_code == 303
     [registration] = session.registrations
     assert registration.plugin_fields == CNFPT
 
