@@ -112,9 +112,9 @@ def organisation_key(name: str) -> str:
 
 
 def remember_reach(registration: Registration) -> None:
-    """Keep, without the person, that ``registration``'s organisation (and member authority) took
-    part in its event, and one more person who came from it (called before its data is erased); in
-    the caller's transaction."""
+    """Keep, without the person, that ``registration``'s organisation took part in its event, and,
+    when it was matched to a member authority, one more person of that member who came (called
+    before its data is erased); in the caller's transaction."""
     member_id = registration.member_organisation_id
     key = organisation_key(registration.organisation)
     if not key and member_id is not None:
@@ -122,6 +122,9 @@ def remember_reach(registration: Registration) -> None:
     if not key or registration.status not in ("confirmed", "attended"):
         return
     reached = db.session.get(ReachedOrganisation, (registration.event_id, key))
+    if reached is not None and reached.member_organisation_id not in (None, member_id) and member_id:
+        key = f"{key[:180]} #{member_id}"  # two members under one name: each keeps its own count
+        reached = db.session.get(ReachedOrganisation, (registration.event_id, key))
     if reached is None:
         reached = ReachedOrganisation(
             event_id=registration.event_id,
@@ -130,9 +133,10 @@ def remember_reach(registration: Registration) -> None:
             people=0,
         )
         db.session.add(reached)
-    reached.member_organisation_id = reached.member_organisation_id or member_id
-    if _came_to(registration):
-        reached.people += 1
+    if member_id is not None:
+        reached.member_organisation_id = member_id
+        if _came_to(registration):
+            reached.people += 1
 
 
 def _came_to(registration: Registration) -> bool:
@@ -615,7 +619,7 @@ def _tables(report: Report) -> list[Table]:
         ),
         Table(
             "adherents",
-            "Collectivités adhérentes touchées",
+            "Collectivités adhérentes",
             ["Collectivité adhérente", "Événements", "Participant·es"],
             [list(row) for row in report.members],
             MEMBERS_NOTE,
@@ -683,4 +687,100 @@ def _tables(report: Report) -> list[Table]:
                 for name, marks in report.satisfaction_programmes
             ],
         ),
+    ]
+
+
+# --- A member authority's year ---------------------------------------------------------------------
+
+
+@dataclass
+class MemberEvent:
+    """One event of a member's year: how many of its people registered, and came."""
+
+    event: Event
+    registered: int  # registrations holding a place or waiting, erased ones that came included
+    came: int  # present, or confirmed where attendance was not marked; erased ones included
+    marked: bool  # attendance was marked at the event
+
+    @property
+    def date_label(self) -> str:
+        return format_date(self.event.local_start.date(), "d MMMM y", locale=LOCALE)
+
+
+def member_year(member: MemberOrganisation, year: int) -> list[MemberEvent]:
+    """The events starting in ``year`` (Paris) that ``member``'s people registered for, by date."""
+    ids = select(Event.id).where(
+        Event.status != "draft",
+        Event.starts_at >= clock.to_utc(date(year, 1, 1)),
+        Event.starts_at < clock.to_utc(date(year + 1, 1, 1)),
+    )
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    live = db.session.execute(
+        select(
+            Registration.event_id,
+            func.count().filter(Registration.status != "cancelled"),
+            func.count().filter(_came(ids)),
+        )
+        .where(Registration.event_id.in_(ids), Registration.member_organisation_id == member.id)
+        .group_by(Registration.event_id)
+    ).all()
+    kept = db.session.execute(
+        select(ReachedOrganisation.event_id, func.sum(ReachedOrganisation.people))
+        .where(ReachedOrganisation.event_id.in_(ids), ReachedOrganisation.member_organisation_id == member.id)
+        .group_by(ReachedOrganisation.event_id)
+    ).all()
+    for event_id, registered, came in live:
+        counts[event_id][0] += registered
+        counts[event_id][1] += came
+    for event_id, people in kept:
+        counts[event_id][0] += int(people or 0)
+        counts[event_id][1] += int(people or 0)
+    counts = {event_id: pair for event_id, pair in counts.items() if pair[0]}
+    marked = set(
+        db.session.scalars(
+            select(Registration.event_id)
+            .where(Registration.event_id.in_(counts), Registration.status.in_(("attended", "absent")))
+            .distinct()
+        )
+    )
+    events = db.session.scalars(select(Event).where(Event.id.in_(counts)).order_by(Event.starts_at, Event.id))
+    return [MemberEvent(event, *counts[event.id], event.id in marked) for event in events]
+
+
+def member_years(member: MemberOrganisation) -> list[int]:
+    """The years of the events ``member``'s people registered for (erased ones included), newest first."""
+    starts = db.session.scalars(
+        select(Event.starts_at)
+        .where(
+            or_(
+                Event.id.in_(
+                    select(Registration.event_id).where(Registration.member_organisation_id == member.id)
+                ),
+                Event.id.in_(
+                    select(ReachedOrganisation.event_id).where(
+                        ReachedOrganisation.member_organisation_id == member.id
+                    )
+                ),
+            )
+        )
+        .distinct()
+    )
+    return sorted({clock.to_local(start).year for start in starts}, reverse=True)
+
+
+MEMBER_YEAR_HEADERS = ["Date", "Événement", "Type", "Inscrit·es", "Venu·es", "Présences relevées"]
+
+
+def member_year_rows(rows: list[MemberEvent]) -> list[list]:
+    """The year's table, as the page and the XLSX export show it."""
+    return [
+        [
+            item.date_label,
+            item.event.title,
+            item.event.kind_label,
+            item.registered,
+            item.came,
+            "oui" if item.marked else "non",
+        ]
+        for item in rows
     ]

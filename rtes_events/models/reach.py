@@ -18,5 +18,5 @@ class ReachedOrganisation(db.Model):
     member_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("member_organisations.id"), index=True
     )
-    # How many of its registrants came (``indicators``), erased since: counts of people stay too.
+    # How many of its registrants matched to that member authority came, erased since (``indicators``).
     people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -97,6 +97,7 @@ from . import (  # noqa: E402,F401
     dashboard,
     events,
     indicators,
+    member_year,
     members,
     newsletter,
     programmes,
