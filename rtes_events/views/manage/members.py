@@ -151,6 +151,7 @@ def member_edit(member_id: int):
         form=form,
         member=member,
         end_form=EndForm(year=str(memberships.current_year())),
+        year_url=member_url(member) if MEMBER_YEAR_ENDPOINT in current_app.view_functions else None,
         history=history(member),
         label=audit.label,
     ), (400 if form.is_submitted() else 200)
