@@ -10,6 +10,8 @@ from http.server import HTTPServer, SimpleHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
@@ -138,6 +140,38 @@ def test_a_hostile_colour_is_refused_and_never_written(client, agenda, colour):
     assert "couleur-" not in page and "<script" not in page and "evil" not in page
     integrate = client.get("/integrer", query_string={"couleur": colour})
     assert integrate.status_code == 400 and "<script>alert" not in integrate.get_data(as_text=True)
+
+
+EMBED_KEYS = [
+    "nombre",
+    "couleur",
+    "type",
+    "region",
+    "club",
+    "theme",
+    "partenaire",
+    "programme",
+    "origine",
+    "q",
+]
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE_COLOURS + ["0", "20", "21", "-5", "1" * 40, "%", "\x00", "é" * 300]),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=60),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(["/widget/agenda", "/integrer"]),
+    args=st.dictionaries(st.sampled_from(EMBED_KEYS), hostile_text, max_size=5),
+)
+def test_random_settings_never_cause_a_server_error_nor_reach_the_styles(client, agenda, path, args):
+    response = client.get(path, query_string=args)
+    assert response.status_code in (200, 400), (path, args)
+    page = response.get_data(as_text=True)
+    assert "<script" not in page.replace('<script src="/static/copy.js" defer></script>', "")
+    for colour in re.findall(r"/widget/couleur-([^\"]*?)\.css", page):  # the widget links its colour
+        assert re.fullmatch("[0-9a-f]{6}", colour), (path, args)
 
 
 @pytest.mark.parametrize("name", ["0A0A0A", "abc", "12345g", "0000000", "00000", "zzzzzz", "%3Cscript%3E"])

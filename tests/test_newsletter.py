@@ -7,6 +7,8 @@ from datetime import time, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rtes_events import clock
 from rtes_events.extensions import db
@@ -184,3 +186,35 @@ def test_a_co_organiser_builds_it_from_every_published_event(client, make_user, 
     )  # public events beyond their scope
     assert "brouillon" not in block
     db.session.rollback()
+
+
+NEWSLETTER_KEYS = [
+    "semaines",
+    "type",
+    "region",
+    "club",
+    "theme",
+    "partenaire",
+    "programme",
+    "origine",
+    "q",
+    "periode",
+]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(["/espace/lettre", "/espace/lettre/apercu"]),
+    args=st.dictionaries(
+        st.sampled_from(NEWSLETTER_KEYS),
+        st.one_of(
+            st.sampled_from(["0", "12", "13", "-1", "9" * 30, "<b>", "\x00"]),
+            st.text(st.characters(exclude_categories=("Cs",)), max_size=60),
+        ),
+        max_size=5,
+    ),
+)
+def test_random_selections_never_cause_a_server_error(client, admin, coming, path, args):
+    response = client.get(path, query_string=args)
+    assert response.status_code in (200, 400), (path, args)
+    assert "<b>" not in response.get_data(as_text=True)
