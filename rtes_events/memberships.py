@@ -290,7 +290,12 @@ def read_csv(data: bytes) -> list[CsvLine]:
     text = decode(data)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error:
+        raise MemberError(
+            "le fichier n'est pas un CSV lisible (une cellule est trop longue ou mal fermée)."
+        ) from None
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise MemberError("le fichier est vide.")

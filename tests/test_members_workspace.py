@@ -301,6 +301,8 @@ def test_a_confirmation_is_checked_again_against_the_database(client, admin):
         (b"nom;region\nVille;IDF\n", "Colonnes manquantes dans la première ligne : type"),
         (b"", "Choisissez le fichier CSV"),
         (b"\n\n", "Le fichier est vide."),
+        (b'nom;type;region\n"' + b"x" * 200_000 + b'";commune;IDF\n', "Le fichier n'est pas un CSV lisible"),
+        (b"\x00\xff\xfe;;\n\x89PNG", "Colonnes manquantes"),
     ],
 )
 def test_unreadable_files_are_refused(client, admin, data, message):
