@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from . import clock, replays, schema_org
 from .extensions import db
-from .models import Club, Event, MemberOrganisation, Replay
+from .models import Club, Event, EventProposal, MemberOrganisation, Replay
 from .models.members import KINDS as MEMBER_KINDS
 from .urls import external_url
 from .views.replays import FILE_ROUTES
@@ -30,6 +30,7 @@ EVENT_DETAILS = (
     selectinload(Event.club).selectinload(Club.region),
     selectinload(Event.partners),
     selectinload(Event.themes),
+    selectinload(Event.proposal).selectinload(EventProposal.member_organisation),
 )
 
 
@@ -47,6 +48,7 @@ def event(event: Event) -> dict:
         themes=[{"slug": theme.slug, "name": theme.name} for theme in event.themes],
         club=_club_reference(event.club) if event.club else None,
         audience=event.audience,
+        origin="adherents" if event.proposal else "rtes",
         dateModified=offset_time(event.updated_at),
         calendarUrl=external_url("feeds.event_ics", slug=event.slug),
     )

@@ -83,9 +83,18 @@ def locations(event: Event, page_url: str) -> list[dict]:
 
 
 def organisers(event: Event) -> list[dict]:
-    """The RTES, then the co-organising partners (the event's, then its club's)."""
+    """The RTES, or for an event it relays the organisation that proposed it (« Proposé par »), then
+    the co-organising partners (the event's, then its club's)."""
     partners = [{"@type": "Organization", "name": p.long_name or p.name} for p in event.co_organisers]
-    return [RTES, *partners]
+    return [_proposer(event.proposal) if event.proposal else RTES, *partners]
+
+
+def _proposer(proposal) -> dict:
+    organisation = {"@type": "Organization", "name": clean_text(proposal.organisation)}
+    member = proposal.member_organisation
+    if member is not None and member.website:
+        organisation["url"] = member.website
+    return organisation
 
 
 def event_data(event: Event, *, places_left: int | None = None) -> dict:

@@ -136,6 +136,18 @@ def test_events_take_the_agendas_filters(api, agenda):
     assert len(slugs(unknown)) == 3
 
 
+def test_relayed_events_name_who_proposed_them(api, agenda):
+    from .test_structured_data import relay
+
+    db.session.add(relay(agenda["other"], "Ville de Pau"))
+    db.session.commit()
+    assert slugs(api.get("/api/v1/evenements?origine=adherents")) == ["seance-naq"]
+    assert "seance-naq" not in slugs(api.get("/api/v1/evenements?origine=rtes"))
+    relayed = api.get("/api/v1/evenements/seance-naq").get_json()
+    assert relayed["origin"] == "adherents" and relayed["organizer"][0]["name"] == "Ville de Pau"
+    assert api.get("/api/v1/evenements/seance-idf").get_json()["origin"] == "rtes"
+
+
 def test_an_event_in_schema_org_terms(api, agenda):
     event = api.get("/api/v1/evenements/seance-idf").get_json()
     own = agenda["own"]

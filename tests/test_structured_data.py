@@ -12,7 +12,7 @@ import pytest
 
 from rtes_events import clock
 from rtes_events.extensions import db
-from rtes_events.models import Replay
+from rtes_events.models import EventProposal, Replay
 
 from .conftest import OWN_CLUB
 
@@ -30,7 +30,7 @@ def json_ld(client, slug: str) -> dict:
     return json.loads(scripts[0])
 
 
-def assert_what_search_engines_want(data: dict) -> None:
+def assert_what_search_engines_want(data: dict, organizer: str = "RTES") -> None:
     """Google's required properties for events (name, startDate, location) and the recommended ones
     this platform always has (description, endDate, eventStatus, eventAttendanceMode, organizer with
     name and url, offers with price, currency and url)."""
@@ -45,8 +45,9 @@ def assert_what_search_engines_want(data: dict) -> None:
             assert place["address"]["addressLocality"] and place["address"]["addressCountry"] == "FR"
         else:
             assert place["@type"] == "VirtualLocation" and place["url"] == data["url"]
-    rtes = data["organizer"][0]
-    assert rtes["@type"] == "Organization" and rtes["name"].startswith("RTES") and rtes["url"]
+    first = data["organizer"][0]
+    assert first["@type"] == "Organization" and first["name"].startswith(organizer)
+    assert organizer != "RTES" or first["url"]
     assert data["isAccessibleForFree"] is True
     offer = data["offers"]
     assert (offer["@type"], offer["price"], offer["priceCurrency"], offer["url"]) == (
@@ -142,6 +143,29 @@ def test_all_day_events_are_dates_and_script_cannot_be_closed(client, make_event
     )
 
 
+def test_a_relayed_event_is_organised_by_who_proposed_it(client, event):
+    relayed = event(slug="relaye", mode="onsite", city="Grenoble")
+    db.session.add(relay(relayed, "Ville de Grenoble"))
+    db.session.commit()
+    data = json_ld(client, "relaye")
+    assert_what_search_engines_want(data, organizer="Ville de Grenoble")
+    assert [o["name"] for o in data["organizer"]] == ["Ville de Grenoble"]
+
+
+def relay(event, organisation: str) -> EventProposal:
+    """The proposal that ``event`` was published from, as the moderation queue leaves it."""
+    return EventProposal(
+        organisation=organisation,
+        state="published",
+        title=event.title,
+        kind=event.kind,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        mode=event.mode,
+        event=event,
+    )
+
+
 # --- Calendar links ----------------------------------------------------------------------------
 
 
@@ -215,7 +239,13 @@ def test_the_sitemap_lists_public_pages_with_their_last_change(app, client, make
     }
     expected = {f"{BASE}/evenements/{slug}/" for slug in ("seance", "annulee", "avec-replay")}
     expected |= {f"{BASE}/clubs/{slug}/" for slug in clubs} | {f"{BASE}/replays/avec-replay/"}
-    expected |= {f"{BASE}/", f"{BASE}/evenements/", f"{BASE}/clubs/", f"{BASE}/replays/"}
+    expected |= {
+        f"{BASE}/",
+        f"{BASE}/evenements/",
+        f"{BASE}/clubs/",
+        f"{BASE}/replays/",
+        f"{BASE}/adherents/",
+    }
     assert set(urls) == expected  # never a draft
     assert urls[f"{BASE}/evenements/seance/"] == clock.to_local(session.updated_at).isoformat(
         timespec="seconds"

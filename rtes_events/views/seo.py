@@ -14,7 +14,8 @@ bp = Blueprint("seo", __name__)
 
 # Never crawled: the workspace, registrants' own pages and the personal feeds' secret tokens.
 DISALLOWED = ("/espace/", "/inscription/", "/mon-agenda/")
-LISTS = ("public.home", "public.agenda", "clubs.index", "replays.index")  # pages listing the others
+# The pages that list the others.
+LISTS = ("public.home", "public.agenda", "clubs.index", "replays.index", "members.index")
 
 
 @bp.app_template_global()
