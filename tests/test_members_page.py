@@ -81,6 +81,7 @@ def test_the_page_shows_current_members_by_region_in_the_map_and_the_table(clien
     assert '<a href="https://www.paris.fr" rel="noopener">Ville de Paris</a>' in text
     assert "montreuil.fr" not in text  # domains are no business of the public page
     assert "132 collectivités adhérentes" in text and "rapport d'activité 2019 du RTES" in text
+    assert '<a href="/adherents/acces">Obtenez votre accès adhérent</a>' in text
 
 
 def test_each_region_links_to_its_club(client, members):
