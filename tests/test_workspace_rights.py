@@ -13,14 +13,16 @@ from sqlalchemy import MetaData, select
 from rtes_events import memberships, programmes
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
-from rtes_events.permissions import can_manage
+from rtes_events.permissions import can_manage, is_member
 
 from .conftest import OTHER_CLUB, OWN_CLUB, PERSON, csrf_token, login
 
 SECRET_TITLE = "Session confidentielle de Nouvelle-Aquitaine"
 SECRET_EMAIL = "registrant.naq@example.org"
 # Value of each URL argument of a workspace route, by the scenario's object set.
-ARGUMENTS = ("event_id", "registration_id", "user_id", "fmt", "programme_id", "member_id")
+ARGUMENTS = ("event_id", "registration_id", "user_id", "fmt", "programme_id", "member_id", "proposal_id")
+# Workspace areas for admins only, by endpoint prefix.
+ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal")
 
 
 @pytest.fixture
@@ -37,7 +39,12 @@ def world(clubs, make_event, make_registration, make_user):
     other_registration = make_registration(other, email=SECRET_EMAIL)
     make_registration(other, email="attente.naq@example.org")  # waitlisted: something to move up
     programme = programmes.create({"name": "Programme national"})  # programmes are for admins only
-    member, _ = memberships.save({"name": "Ville d'Exemple", "kind": "commune", "region_code": "IDF"})
+    member, _ = memberships.save(
+        {"name": "Ville d'Exemple", "kind": "commune", "region_code": "IDF", "domains": ["ville-exemple.fr"]}
+    )
+    db.session.commit()
+    agent = make_user("member", email="agent@ville-exemple.fr")  # of a current member authority
+    agent.member_organisation = member
     db.session.commit()
     return {
         "own": {
@@ -46,6 +53,7 @@ def world(clubs, make_event, make_registration, make_user):
             "fmt": "csv",
             "programme_id": programme.id,
             "member_id": member.id,
+            "proposal_id": 999_999,  # the proposals' queue is for admins only
         },
         "other": {
             "event_id": other.id,
@@ -53,12 +61,13 @@ def world(clubs, make_event, make_registration, make_user):
             "fmt": "csv",
             "programme_id": programme.id,
             "member_id": member.id,  # member authorities are for admins only
+            "proposal_id": 999_999,
         },
         "users": {
             "admin": make_user("admin"),
             "coorganiser": make_user("coorganiser", clubs=[OWN_CLUB]),
             "partner": make_user("coorganiser", partner="cress-idf"),
-            "member": make_user("member"),
+            "member": agent,
         },
     }
 
@@ -130,8 +139,7 @@ def test_nobody_reaches_what_is_not_theirs(app, client, world, role):
                 assert response.status_code < 500, (rule.endpoint, method, response.status_code)
                 continue
             touches_other = bool(set(rule.arguments) & {"event_id", "registration_id", "user_id"})
-            admins_only = rule.endpoint.startswith(("manage.account", "manage.member"))
-            if role == "member" or touches_other or admins_only:
+            if role == "member" or touches_other or rule.endpoint.startswith(ADMIN_AREAS):
                 if rule.endpoint == "auth.change_password":
                     continue  # every account changes its own password
                 assert response.status_code in (403, 404), (rule.endpoint, method, response.status_code)
@@ -148,8 +156,7 @@ def test_nobody_reaches_what_is_not_theirs(app, client, world, role):
 def test_co_organisers_reach_their_own_club(app, client, world, role):
     login(client, world["users"][role])
     for rule in workspace_rules(app):
-        admins_only = ("manage.account", "manage.programme", "manage.member")
-        if "GET" not in rule.methods or rule.endpoint.startswith(admins_only):
+        if "GET" not in rule.methods or rule.endpoint.startswith(ADMIN_AREAS):
             continue
         response = client.get(url(rule, world["own"]))
         assert response.status_code in (200, 409), (rule.endpoint, response.status_code)
@@ -206,6 +213,18 @@ def test_a_member_manages_nothing(app, world):
         for action in ("view", "edit", "registrants", "export"):
             assert not can_manage(member, event, action)
     assert not can_manage(member, None, "view")
+
+
+def test_a_member_lands_on_their_member_page_and_reaches_no_workspace_page(app, client, world):
+    member = world["users"]["member"]
+    assert is_member(member) and member.member_organisation.is_current
+    response = login(client, member)
+    assert response.headers["Location"] == "/adherents/acces/compte"
+    page = client.get("/adherents/acces/compte").get_data(as_text=True)
+    assert "Mon accès adhérent" in page and "Espace organisateurs" not in page
+    assert client.get("/espace/").status_code == 403
+    for action in ("view", "members", "proposals", "accounts"):
+        assert not can_manage(member, None, action)
 
 
 def test_a_deactivated_co_organiser_is_signed_out_at_once(app, client, world):
