@@ -203,9 +203,7 @@ def upload(client, data: bytes, name: str = "adherents.csv"):
 
 
 def confirm(client, preview_page: str):
-    fields = dict(
-        re.findall(r'<input id="(content|filename)" name="\1" type="hidden" value="([^"]*)"', preview_page)
-    )
+    fields = dict(re.findall(r'<input name="(content|filename)" type="hidden" value="([^"]*)"', preview_page))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', preview_page)[1]
     return client.post(
         "/espace/adherents/importer", data={"csrf_token": token, "step": "confirmer", **fields}
