@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 
+from . import opt_outs
 from .feeds import registration_ics
 from .formatting import one_line
 from .urls import external_url
@@ -26,17 +27,20 @@ SUBJECTS = {
 }
 WITHOUT_CALENDAR = {"replay_published", "survey"}  # about an event already over: no calendar entry to update
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
+OPT_OUTS = {"replay_published": opt_outs.headers}  # the List-Unsubscribe headers of e-mails one may refuse
 
 
 def message_head(recipient: str, subject: str, headers: dict | None = None) -> EmailMessage:
     """An e-mail from the platform without its body: the usual headers, then ``headers`` (e.g.
-    ``List-Unsubscribe``), each on one line."""
+    ``List-Unsubscribe``), each on one line. Every e-mail says it was sent by a program
+    (``Auto-Submitted``, RFC 3834), so that no vacation reply answers it."""
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = one_line(subject)
     msg["From"] = current_app.config["RTES_MAIL_FROM"]
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="rtes.fr")
+    msg["Auto-Submitted"] = "auto-generated"
     for name, value in (headers or {}).items():
         msg[name] = one_line(value)
     return msg
@@ -68,6 +72,8 @@ def registration_message(
         "event_url": external_url("public.event", slug=event.slug),
         "manage_url": external_url("registration.manage", token=registration.token),
     }
+    if template in OPT_OUTS:
+        headers = {**OPT_OUTS[template](registration.email), **(headers or {})}
     msg = message_head(registration.email, subject_line or subject(registration, template), headers)
     msg.set_content(render_template(f"mail/{template}.txt", **context))
     msg.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")

@@ -7,8 +7,13 @@ failure is retried later with a growing delay, up to ``MAX_ATTEMPTS``.
 
 Two kinds of e-mail rows: ``email`` holds a rendered message; ``registration_email`` holds only
 which registration and which template (JSON), and is rendered by the worker at its first attempt,
-then kept as an ``email`` so that retries send the very same message. A message whose registration
-was erased meanwhile is dropped, never sent.
+then kept as an ``email`` so that retries send the very same message.
+
+A message about a registration (``registration_id``) is checked again at every attempt, just
+before it is sent: when the registration was erased meanwhile, it is dropped, or, for a webhook
+queued with a version without personal data (``if_erased``: a partner that must still hear of a
+cancellation), that version is sent; a replay announcement to an address that opted out meanwhile
+is dropped. Erasing a registration does the same at once to what is queued for it (``forget``).
 
 A ``webhook`` row is a POST of JSON to a partner (``enqueue_webhook``): its body and headers,
 ``Idempotency-Key`` included, are fixed when it is queued, so every retry sends the same request;
@@ -26,9 +31,9 @@ import urllib.request
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
-from . import clock, mail
+from . import clock, mail, opt_outs
 from .extensions import db
 from .models import OutboxMessage, Registration
 
@@ -40,16 +45,28 @@ RETRIED_STATUSES = (408, 425, 429)  # 4xx answers that mean « later », not « 
 
 
 class Dropped(Exception):
-    """The message has nobody left to go to (its registration was erased): it is never sent."""
+    """The message is no longer wanted (its registration erased, its address opted out): never sent."""
 
 
 class Rejected(Exception):
     """The recipient refused the message for good (a 4xx answer): it is not retried."""
 
 
-def enqueue(kind: str, recipient: str, subject: str, payload: str) -> OutboxMessage:
-    """Add a message to the current transaction; the worker sends it once committed."""
-    message = OutboxMessage(kind=kind, recipient=recipient, subject=subject, payload=payload)
+def enqueue(
+    kind: str, recipient: str, subject: str, payload: str, *, registration=None, purpose: str | None = None
+) -> OutboxMessage:
+    """Add a message to the current transaction; the worker sends it once committed. ``registration``
+    is the one it is about (checked again when it is sent), ``purpose`` what it is for."""
+    if registration is not None and registration.id is None:
+        db.session.flush()
+    message = OutboxMessage(
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        payload=payload,
+        registration_id=registration.id if registration is not None else None,
+        purpose=purpose,
+    )
     db.session.add(message)
     return message
 
@@ -60,7 +77,9 @@ def enqueue_registration_email(registration, template: str, subject: str, **deta
     if registration.id is None:
         db.session.flush()
     payload = json.dumps({**details, "registration": registration.id, "template": template})
-    return enqueue(REGISTRATION_EMAIL, registration.email, subject, payload)
+    return enqueue(
+        REGISTRATION_EMAIL, registration.email, subject, payload, registration=registration, purpose=template
+    )
 
 
 def queue_registration_email(registration, template: str) -> OutboxMessage:
@@ -72,20 +91,37 @@ def queue_registration_email(registration, template: str) -> OutboxMessage:
 
 
 def enqueue_webhook(
-    url: str, body: dict, *, idempotency_key: str, secret_setting: str, subject: str = ""
+    url: str,
+    body: dict,
+    *,
+    idempotency_key: str,
+    secret_setting: str,
+    subject: str = "",
+    registration=None,
+    purpose: str | None = None,
+    if_erased: dict | None = None,
 ) -> OutboxMessage:
     """Queue a signed POST of ``body`` (JSON) to ``url`` in the current transaction.
 
     ``secret_setting`` names the setting (app config, else environment) holding the HMAC key;
-    ``subject`` says what it is, for the people reading the outbox.
+    ``subject`` says what it is, for the people reading the outbox. When ``registration`` (the one
+    it is about) is erased before it is sent, the POST is dropped, or sends ``if_erased`` instead
+    when given (the same news without personal data).
     """
     payload = {
         "url": url,
-        "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
+        "body": _json(body),
         "headers": {"Content-Type": "application/json", "Idempotency-Key": idempotency_key},
         "secret_setting": secret_setting,
+        "if_erased": _json(if_erased) if if_erased is not None else None,
     }
-    return enqueue(WEBHOOK, url[:500], subject[:300], json.dumps(payload))
+    return enqueue(
+        WEBHOOK, url[:500], subject[:300], json.dumps(payload), registration=registration, purpose=purpose
+    )
+
+
+def _json(body: dict) -> str:
+    return json.dumps(body, ensure_ascii=False, sort_keys=True)
 
 
 def retry(message: OutboxMessage) -> None:
@@ -94,17 +130,50 @@ def retry(message: OutboxMessage) -> None:
 
 
 def forget(registration) -> None:
-    """Drop what is still queued for ``registration`` (being erased), in the caller's transaction."""
+    """Drop what is still queued for ``registration`` (being erased), in the caller's transaction; a
+    webhook queued with a version without personal data keeps only that version."""
     queued = db.session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.kind == REGISTRATION_EMAIL,
             OutboxMessage.status == "pending",
-            OutboxMessage.recipient == registration.email,
+            or_(
+                OutboxMessage.registration_id == registration.id,
+                and_(  # queued before messages named their registration
+                    OutboxMessage.kind == REGISTRATION_EMAIL, OutboxMessage.recipient == registration.email
+                ),
+            ),
         )
     )
     for message in queued:
-        if json.loads(message.payload)["registration"] == registration.id:
+        about = message.registration_id or json.loads(message.payload)["registration"]
+        if about == registration.id and not _without_personal_data(message):
             _drop(message)
+
+
+def _without_personal_data(message: OutboxMessage) -> bool:
+    """For a message about an erased registration: put its version without personal data in its
+    place (a webhook's ``if_erased``) and return True, or return False when it has none."""
+    payload = json.loads(message.payload) if message.kind == WEBHOOK else {}
+    if payload.get("erased"):  # already in place
+        return True
+    if payload.get("if_erased") is None:
+        return False
+    payload["body"], payload["if_erased"], payload["erased"] = payload["if_erased"], None, True
+    message.payload = json.dumps(payload)
+    return True
+
+
+def _still_wanted(message: OutboxMessage) -> None:
+    """Checked at every attempt, just before sending: raises ``Dropped`` when the registration the
+    message is about was erased (unless it has a version without personal data) or when it is a
+    replay announcement and the address opted out."""
+    if message.registration_id is None:
+        return
+    registration = db.session.get(Registration, message.registration_id)
+    if registration is None or registration.erased_at is not None:
+        if not _without_personal_data(message):
+            raise Dropped
+    elif message.purpose == "replay_published" and opt_outs.opted_out(registration.email):
+        raise Dropped
 
 
 def deliver_due(limit: int = 100) -> tuple[int, int]:
@@ -140,6 +209,7 @@ def deliver(message_id: int) -> bool:
         return False
     message = db.session.get(OutboxMessage, message_id)
     try:
+        _still_wanted(message)
         if message.kind == REGISTRATION_EMAIL:
             _render(message)
         SENDERS[message.kind](message)

@@ -120,5 +120,12 @@ def send_message(event: Event, statuses, sender, subject: str, body: str) -> int
     recipients = of_event(event, statuses)
     for registration in recipients:
         message = render_message(event, registration, sender, subject, body)
-        outbox.enqueue("email", registration.email, message["Subject"], message.as_string())
+        outbox.enqueue(
+            "email",
+            registration.email,
+            message["Subject"],
+            message.as_string(),
+            registration=registration,
+            purpose="organiser_message",
+        )
     return len(recipients)

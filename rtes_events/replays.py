@@ -6,16 +6,13 @@ outbox, in the same transaction), once, unless their address opted out. Members-
 read by members, admins and the event's co-organisers only. Counts are bare yearly counters.
 """
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, clock, registry, uploads
+from . import audit, clock, opt_outs, registry, uploads
 from .extensions import db
 from .formatting import one_line
 from .import_checks import InvalidImport, web_address
@@ -27,7 +24,6 @@ from .videos import parse_chapters
 
 NOTIFIED_STATUSES = ("confirmed", "attended")
 RESOURCE_FILTERS = {"video": "Vidéo", "slides": "Diaporama", "summary": "Synthèse"}
-OPT_OUT_SALT = "replay-opt-out"
 
 
 class ReplayRefused(Exception):
@@ -337,10 +333,6 @@ def unpublish(user, event: Event) -> None:
 # --- Announcements and opt-out -------------------------------------------------------------------
 
 
-def email_hash(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-
 def _announce(replay: Replay) -> int:
     registrants = db.session.scalars(
         select(Registration).where(
@@ -352,43 +344,16 @@ def _announce(replay: Replay) -> int:
     opted_out = set(
         db.session.scalars(
             select(ReplayOptOut.email_hash).where(
-                ReplayOptOut.email_hash.in_([email_hash(r.email) for r in registrants])
+                ReplayOptOut.email_hash.in_([opt_outs.email_hash(r.email) for r in registrants])
             )
         )
     )
     told = 0
     for registration in registrants:
-        if email_hash(registration.email) not in opted_out:
+        if opt_outs.email_hash(registration.email) not in opted_out:
             queue_registration_email(registration, "replay_published")
             told += 1
     return told
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=OPT_OUT_SALT)
-
-
-def opt_out_token(email: str) -> str:
-    return _serializer().dumps(email.strip().lower())
-
-
-def email_of(token: str) -> str | None:
-    """The address a signed opt-out link stands for, or None when it was tampered with."""
-    try:
-        return _serializer().loads(token)
-    except BadSignature:
-        return None
-
-
-def opt_out(email: str) -> None:
-    """No more replay announcements to ``email`` (idempotent)."""
-    if db.session.get(ReplayOptOut, email_hash(email)) is None:
-        db.session.add(ReplayOptOut(email_hash=email_hash(email)))
-    db.session.commit()
-
-
-def opted_out(email: str) -> bool:
-    return db.session.get(ReplayOptOut, email_hash(email)) is not None
 
 
 # --- Counts --------------------------------------------------------------------------------------

@@ -311,7 +311,7 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page)
 
 
 def test_every_replay_page_passes_the_accessibility_rules(live, audited_page):
-    from rtes_events import replays
+    from rtes_events import opt_outs, replays
 
     page = audited_page
     slug = "2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess"
@@ -328,7 +328,7 @@ def test_every_replay_page_passes_the_accessibility_rules(live, audited_page):
             "Texte",
         )
         replays.save_summary(admin, event, "## Points clés\n\n* les fonds européens", "members")
-        event_id, opt_out = event.id, replays.opt_out_token("lea@example.org")
+        event_id, opt_out = event.id, opt_outs.token("lea@example.org")
     found = {}
     paths = [
         "/replays/",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import clock, importer, replays
+from rtes_events import clock, importer, opt_outs, replays
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.models import Club, Replay, ReplayCount, ReplayResource
@@ -392,7 +392,7 @@ def test_registrants_are_told_once_and_may_opt_out(
     assert done.status_code == 200 and "ne recevra plus" in done.get_data(as_text=True)
     assert done.headers["Cache-Control"] == "no-store"
     assert other.get(opt_out[:-3] + "abc").status_code == 404  # a forged link
-    assert replays.opted_out("LEA@example.org")
+    assert opt_outs.opted_out("LEA@example.org")
 
 
 # --- Catalogue, feed, counts --------------------------------------------------------------------------

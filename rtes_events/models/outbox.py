@@ -1,4 +1,4 @@
-"""Durable side effects waiting to be sent: e-mails now, partner webhooks later."""
+"""Durable side effects waiting to be sent: e-mails and partner webhooks."""
 
 from datetime import datetime
 
@@ -17,6 +17,10 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(500))
     subject: Mapped[str] = mapped_column(String(300), default="")
     payload: Mapped[str] = mapped_column(Text)
+    # The registration it is about (checked again when it is sent: erased, opted out), and what it
+    # is for: an e-mail template (confirmed, replay_published, …), organiser_message, a partner's change.
+    registration_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    purpose: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, index=True)

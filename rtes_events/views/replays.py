@@ -14,7 +14,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import cache, clock, registry, replays, uploads
+from .. import cache, clock, opt_outs, registry, replays, uploads
+from ..extensions import csrf
 from ..models.replays import ACCESS
 from ..plugins import hook
 from ..security import HEADERS
@@ -43,7 +44,7 @@ def announcement_links():
     def replay_links(registration) -> dict:
         return {
             "replay_url": external_url("replays.replay", slug=registration.event.slug),
-            "opt_out_url": external_url("replays.opt_out", token=replays.opt_out_token(registration.email)),
+            "opt_out_url": opt_outs.link(registration.email),
         }
 
     return {"replay_links": replay_links}
@@ -163,15 +164,21 @@ def file(slug: str, name: str):
 
 
 @bp.route("/desabonnement/<token>", methods=["GET", "POST"])
+@csrf.exempt  # checked below, except for the RFC 8058 one-click POST, which the signed token authorises
 def opt_out(token: str):
-    """The link of the announcement e-mails: a confirmation form, then no more announcements."""
-    email = replays.email_of(token) or abort(404)
+    """The link of the announcement e-mails: a confirmation form, then no more announcements; a
+    mail client's one-click POST (``List-Unsubscribe=One-Click``, RFC 8058) needs no form."""
+    email = opt_outs.email_of(token) or abort(404)
+    one_click = request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click"
+    if request.method == "POST" and not one_click:
+        csrf.protect()
     if request.method == "POST":
-        replays.opt_out(email)
+        opt_outs.opt_out(email)
+    if request.method == "POST" and not one_click:
         response = redirect(url_for(".opt_out", token=token), 303)
     else:
         response = make_response(
-            render_template("replays/opt_out.html", email=email, done=replays.opted_out(email))
+            render_template("replays/opt_out.html", email=email, done=opt_outs.opted_out(email))
         )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -1,5 +1,8 @@
 """Each registration and cancellation of a CNFPT session, forwarded to ``RTES_CNFPT_URL`` through
-the outbox: a signed POST of JSON whose ``Idempotency-Key`` is one per registration event."""
+the outbox: a signed POST of JSON whose ``Idempotency-Key`` is one per registration event.
+
+When the registrant's data is erased before a message leaves, a registration or confirmation is
+not sent at all; a cancellation is (CNFPT must free the place), without the person's data."""
 
 import uuid
 
@@ -15,6 +18,7 @@ from . import session
 
 SECRET_SETTING = "RTES_CNFPT_SECRET"  # noqa: S105 (the name of the setting)
 SUBJECT = "CNFPT · événement {event} · "
+CANCELLED = "inscription.annulee"
 
 
 def idempotency_key(registration, change: str) -> str:
@@ -23,7 +27,8 @@ def idempotency_key(registration, change: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}|{change}"))
 
 
-def body(registration, change: str, key: str) -> dict:
+def body(registration, change: str, key: str, *, personal: bool = True) -> dict:
+    """The message; without ``personal``, the person's fields are null (their data was erased)."""
     event = registration.event
     fields = registration.plugin_fields or {}
     person = {
@@ -36,6 +41,8 @@ def body(registration, change: str, key: str) -> dict:
         "categorie": fields.get("cnfpt_category"),
         "poste": fields.get("cnfpt_position"),
     }
+    if not personal:
+        person = dict.fromkeys(person)
     return {
         "type": change,
         "id": key,
@@ -67,6 +74,9 @@ def forward(registration, change: str) -> None:
         idempotency_key=key,
         secret_setting=SECRET_SETTING,
         subject=subject,
+        registration=registration,
+        purpose=change,
+        if_erased=body(registration, change, key, personal=False) if change == CANCELLED else None,
     )
 
 

@@ -130,7 +130,7 @@ def rtes_registration_promoted(registration):
 @hookimpl
 def rtes_registration_cancelled(registration):
     if session.code(registration.event):
-        forwarding.forward(registration, "inscription.annulee")
+        forwarding.forward(registration, forwarding.CANCELLED)
 
 
 @hookimpl

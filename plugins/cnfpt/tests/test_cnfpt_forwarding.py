@@ -115,3 +115,24 @@ def test_other_events_are_not_forwarded(cnfpt, make_event, make_registration):
     make_registration(make_event())
     outbox.deliver_due()
     assert cnfpt.requests == []
+
+
+def test_an_erasure_before_forwarding_sends_only_the_cancellation_without_personal_data(
+    cnfpt, session, make_registration
+):
+    erased = register(make_registration, session, "agent@example.org")
+    register(make_registration, session, "autre@example.org")
+    registrations.erase(erased)  # before the worker's pass: its registration was never forwarded
+    outbox.deliver_due()
+    sent = [(r["body"]["type"], r["body"]["inscription"]) for r in cnfpt.requests]
+    assert [(change, person["email"]) for change, person in sent] == [
+        ("inscription.creee", "autre@example.org"),
+        ("inscription.annulee", None),
+    ]
+    cancelled = sent[1][1]
+    assert cancelled["reference"] == erased.id and cancelled["statut"] == "cancelled"
+    assert {cancelled[k] for k in ("nom", "prenom", "organisation", "collectivite_employeuse", "poste")} == {
+        None
+    }
+    payloads = " ".join(m.payload for m in db.session.scalars(select(OutboxMessage)))
+    assert "agent@example.org" not in payloads and "Ville de Lyon" in payloads  # the other's is kept

@@ -1,0 +1,135 @@
+"""Personal data honoured to the last queued message: erasure and opt-outs reach what is already in
+the outbox; e-mails say they are automatic and offer a one-click opt-out where one exists."""
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from rtes_events import accounts, clock, opt_outs, outbox, registrants, registrations
+from rtes_events.extensions import db
+from rtes_events.models import OutboxMessage, Registration
+
+from .conftest import PASSWORD
+from .webhook_server import Receiver
+
+SECRET = "cle du partenaire"
+
+
+@pytest.fixture
+def partner():
+    server = Receiver(SECRET)
+    server.start()
+    yield server
+    server.stop()
+
+
+def announce(registration) -> None:
+    outbox.queue_registration_email(registration, "replay_published")
+    db.session.commit()
+
+
+def test_every_e_mail_is_marked_automatic_and_announcements_offer_a_one_click_opt_out(
+    make_event, make_registration, outbox_messages
+):
+    lea = make_registration(make_event(), email="lea@example.org")
+    announce(lea)
+    confirmation, announcement = outbox_messages()
+    assert confirmation["Auto-Submitted"] == announcement["Auto-Submitted"] == "auto-generated"
+    assert confirmation["List-Unsubscribe"] is None  # no opt-out from one's own registration e-mails
+    link = opt_outs.link("lea@example.org")
+    assert announcement["List-Unsubscribe"] == f"<{link}>"
+    assert announcement["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link in announcement.get_body(("plain",)).get_content()
+
+
+def test_an_opt_out_stops_the_announcements_already_queued(
+    app, make_event, make_registration, outbox_messages
+):
+    lea = make_registration(make_event(), email="lea@example.org")
+    sam = make_registration(make_event(), email="sam@example.org")
+    announce(lea)
+    [first] = [m for m in outbox_messages() if m["Subject"].startswith("Replay")]
+    opt_out_url = re.fullmatch(r"<http://rtes\.test(/\S+)>", first["List-Unsubscribe"])[1]
+
+    later = make_registration(make_event(), email="lea@example.org")
+    announce(later)  # queued before the opt-out below
+    announce(sam)
+    mail_client = app.test_client()  # no session, no form: what a mail client sends (RFC 8058)
+    assert mail_client.post(opt_out_url).status_code == 400  # a plain POST still needs the form's token
+    assert (
+        mail_client.post(opt_out_url[:-3] + "abc", data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    )
+    assert not opt_outs.opted_out("lea@example.org")
+    answer = mail_client.post(opt_out_url, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    assert opt_outs.opted_out("lea@example.org")
+
+    sent = [m for m in outbox_messages() if m["Subject"].startswith("Replay")]
+    assert [m["To"] for m in sent] == ["lea@example.org", "sam@example.org"]  # the first, then Sam's only
+    dropped = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.registration_id == later.id, OutboxMessage.purpose == "replay_published"
+        )
+    )
+    assert dropped.status == "dropped" and dropped.payload == "" and dropped.recipient == ""
+
+
+def test_an_erased_registrant_gets_no_queued_message_and_partners_only_what_they_must_hear(
+    app, make_event, make_registration, outbox_messages, partner
+):
+    app.config["PARTNER_SECRET"] = SECRET
+    event = make_event()
+    camille = make_registration(event, email="camille@example.org", last_name="Martin")
+    other = make_registration(event, email="other@example.org", first_name="Sam", last_name="Durand")
+    organiser = accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+    outbox_messages()  # the confirmations are sent
+
+    registrants.send_message(event, ["confirmed"], organiser, "Programme", "Voici le programme.")
+    for registration in (camille, other):
+        person = {"reference": registration.id, "email": registration.email}
+        for change, if_erased in (("creee", None), ("annulee", {**person, "email": None})):
+            outbox.enqueue_webhook(
+                partner.url,
+                {**person, "type": change},
+                idempotency_key=f"{registration.id}-{change}",
+                secret_setting="PARTNER_SECRET",
+                registration=registration,
+                purpose=change,
+                if_erased=if_erased and {**if_erased, "type": change},
+            )
+    db.session.commit()
+    registrations.erase(camille)
+
+    mails = outbox_messages()
+    assert [(m["To"], m["Subject"]) for m in mails[2:]] == [("other@example.org", "Programme")]
+    bodies = sorted(partner.delivered.values(), key=lambda b: (b["reference"], b["type"]))
+    assert bodies == [
+        {"reference": camille.id, "email": None, "type": "annulee"},  # the partner frees the place
+        {"reference": other.id, "email": "other@example.org", "type": "annulee"},
+        {"reference": other.id, "email": "other@example.org", "type": "creee"},
+    ]
+    kept = " ".join(m.recipient + m.subject + m.payload for m in db.session.scalars(select(OutboxMessage)))
+    assert "camille@example.org" not in kept and "Martin" not in kept
+
+
+def test_a_message_claimed_before_the_erasure_is_checked_again_when_sent(
+    app, make_event, make_registration, outbox_messages
+):
+    """The worker's own check, as when an erasure commits between a worker's claim and its send."""
+    camille = make_registration(make_event(), email="camille@example.org")
+    outbox_messages()
+    message = outbox.enqueue(
+        "email", camille.email, "Programme", "…", registration=camille, purpose="organiser_message"
+    )
+    db.session.commit()
+    db.session.execute(  # erased by another process that found the message already claimed
+        Registration.__table__.update()
+        .where(Registration.id == camille.id)
+        .values(erased_at=clock.now(), email="efface")
+    )
+    db.session.commit()
+    assert outbox.deliver(message.id) is False
+    assert db.session.get(OutboxMessage, message.id).status == "dropped"
+    assert json.dumps([m["To"] for m in outbox_messages(worker_pass=False)]) == '["camille@example.org"]'
