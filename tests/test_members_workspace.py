@@ -59,6 +59,8 @@ def test_an_admin_adds_a_member_and_it_is_logged(client, admin):
     page = text(client.get("/espace/adherents/"))
     assert "Adhérent « Ville d'Exemple » ajouté." in page
     [member] = members()
+    assert f'<a href="/espace/adherents/{member.id}">Ville d\'Exemple</a>' in page  # its year of events
+    assert f'href="/espace/adherents/{member.id}/modifier"' in page
     assert (member.siren, member.website, member.since) == ("123456789", "https://www.ville-exemple.fr", 2019)
     assert member.domain_names == ["mairie-exemple.fr", "ville-exemple.fr"]
     [entry] = entries("member.created")
