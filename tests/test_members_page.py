@@ -126,3 +126,16 @@ def test_no_member_yet(client, app):
     text = page(client)
     assert "Aucun adhérent enregistré" in text and "132 collectivités adhérentes" in text
     assert set(table_counts(text).values()) == {"0"}
+
+
+def test_the_page_is_accessible_and_safe(client, members):
+    from .test_public_pages import Audit
+
+    for url in ("/adherents/", "/adherents/?type=commune"):
+        response = client.get(url)
+        audit = Audit()
+        audit.feed(response.get_data(as_text=True))
+        assert audit.tags.count("h1") == 1 and audit.tags.count("main") == 1, url
+        assert all(control and control in audit.labels for control in audit.controls), url
+        assert audit.styles == 0 and audit.scripts == 0, url  # the map needs no inline style nor script
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
