@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rtes_events import clock
-from rtes_events.extensions import db
 
 from .conftest import OTHER_CLUB, OWN_CLUB, login
 
@@ -178,14 +177,17 @@ def test_member_accounts_are_refused(client, make_user, coming):
     assert client.get("/espace/lettre/apercu").status_code == 403
 
 
-def test_a_co_organiser_builds_it_from_every_published_event(client, make_user, coming):
-    login(client, make_user("coorganiser", clubs=(OWN_CLUB,)))
-    block, _ = fields(client.get("/espace/lettre").get_data(as_text=True))
-    assert (
-        "Séance aquitaine" in block and "Webinaire dans dix jours" in block
-    )  # public events beyond their scope
-    assert "brouillon" not in block
-    db.session.rollback()
+@pytest.mark.parametrize("scope", [{"clubs": (OWN_CLUB,)}, {"partner": "cress-idf"}])
+def test_a_co_organiser_builds_it_from_the_sessions_they_co_organise(client, make_user, coming, scope):
+    login(client, make_user("coorganiser", **scope))
+    page = client.get("/espace/lettre").get_data(as_text=True)
+    block, text = fields(page)
+    assert "Séance dans deux jours" in block and "Séance dans vingt jours" in text
+    for other in ("Séance aquitaine", "Webinaire dans dix jours", "brouillon"):  # not theirs
+        assert other not in page, other
+    preview = client.get("/espace/lettre/apercu").get_data(as_text=True)
+    assert "Séance dans deux jours" in preview and "Séance aquitaine" not in preview
+    assert "Vous voyez les sessions que vous co-organisez." in page
 
 
 NEWSLETTER_KEYS = [

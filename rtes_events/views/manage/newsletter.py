@@ -1,19 +1,21 @@
 """The newsletter's agenda (``/espace/lettre``): the coming weeks' events as a block to paste into the
 newsletter, in e-mail-safe HTML (tables, inline styles, absolute links) and in plain text.
 
-Everyone allowed into the workspace (admins and co-organisers) may build it. It shows only what the
-public agenda shows (published events, the agenda's filters), so a co-organiser gets every published
-event, not only those of their scope, and narrows it with the filters (their region, their club).
+Everyone allowed into the workspace may build it: admins from every published event, co-organisers
+from the published events they co-organise (as everywhere in the workspace, nothing of another club),
+both with the agenda's filters.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
 from ... import clock, registry
 from ...models import Event
+from ...permissions import can_manage, scope_clause
 from ...security import framable_by
 from ...urls import external_url
 from . import bp
@@ -41,11 +43,14 @@ class Selection:
         args = {name: value for name, value in self.filters.as_args().items() if name != "periode"}
         return {**args, "semaines": str(self.weeks)}
 
-    def events(self) -> list[Event]:
-        """Published events not over yet that start by the end of the last day, soonest first."""
+    def events(self, user) -> list[Event]:
+        """Published events that ``user`` manages, not over yet, starting by the end of the last day,
+        soonest first."""
         until = clock.to_utc(self.last_day + timedelta(days=1))
-        query = registry.upcoming(self.filters).where(Event.status == "published", Event.starts_at < until)
-        return registry.listed(query)
+        query = registry.upcoming(self.filters).where(
+            Event.status == "published", Event.starts_at < until, scope_clause(user)
+        )
+        return [event for event in registry.listed(query) if can_manage(user, event, "view")]
 
 
 def parse_selection(args) -> tuple[Selection, list[str]]:
@@ -86,7 +91,7 @@ def newsletter():
     }
     if errors:
         return render_template("manage/newsletter.html", **page), 400
-    events = selection.events()
+    events = selection.events(current_user)
     html, text = blocks(selection, events)
     preview = url_for("manage.newsletter_preview", **selection.as_args())
     return render_template(
@@ -102,5 +107,5 @@ def newsletter_preview():
     selection, errors = parse_selection(request.args)
     if errors:
         abort(400, errors[0])
-    html, _ = blocks(selection, selection.events())
+    html, _ = blocks(selection, selection.events(current_user))
     return render_template("manage/newsletter_preview.html", block=Markup(html))  # noqa: S704 (our template's)
