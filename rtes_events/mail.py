@@ -2,6 +2,7 @@
 
 import smtplib
 import ssl
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
@@ -35,7 +36,9 @@ def message_head(recipient: str, subject: str, headers: dict | None = None) -> E
     ``List-Unsubscribe``), each on one line. Every e-mail says it was sent by a program
     (``Auto-Submitted``, RFC 3834), so that no vacation reply answers it."""
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = one_line(subject)
+    # Encoded here (RFC 2047, split inside the encoded words): the policy's own folding of a long
+    # French subject puts the fold between two encoded words, where readers drop the space.
+    msg.set_raw("Subject", Header(one_line(subject), header_name="Subject").encode())
     msg["From"] = current_app.config["RTES_MAIL_FROM"]
     msg["To"] = recipient
     msg["Date"] = formatdate(localtime=False)

@@ -556,3 +556,15 @@ def test_two_worker_processes_on_the_real_clock_send_each_reminder_once(
     sent = sorted(recipient for recipient, _ in reminders_sent())
     assert sent == sorted(p.email for p in people), errors
     assert "demain" in reminders_sent()[0][1]["Subject"] or "aujourd'hui" in reminders_sent()[0][1]["Subject"]
+
+
+def test_a_long_french_subject_keeps_every_space(
+    moving_clock, make_event, start, make_registration, worker_pass, reminders_sent
+):
+    title = "Webinaire : la commande publique responsable au service de l'économie sociale et solidaire"
+    event = make_event(title=title, starts_at=start, ends_at=start + timedelta(hours=2))
+    make_registration(event)
+    moving_clock.at(start - timedelta(days=1))
+    worker_pass()
+    [(_, message)] = reminders_sent()
+    assert message["Subject"] == f"Rappel : {title} demain à 14 h"
