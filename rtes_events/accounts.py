@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from . import audit, clock, outbox
 from .extensions import db
 from .formatting import one_line
+from .mail import compose
 from .members import organisation_for_email
-from .models import Club, MemberOrganisation, Partner, User
+from .models import Club, MemberOrganisation, OutboxMessage, Partner, User
 from .models.accounts import ROLES, new_session_token
 from .permissions import membership_holds
 from .urls import external_url
@@ -172,10 +173,8 @@ def user_from_link(token: str, purpose: str) -> User | None:
     return user
 
 
-def queue_password_email(user: User, purpose: str, sender: User | None = None) -> None:
+def queue_password_email(user: User, purpose: str, sender: User | None = None) -> OutboxMessage:
     """E-mail an account its link to set a password: ``reset`` or ``invitation``."""
-    from .mail import compose
-
     token = password_link_token(user, purpose)
     context = {
         "user": user,
@@ -193,7 +192,20 @@ def queue_password_email(user: User, purpose: str, sender: User | None = None) -
         render_template(f"mail/password_{purpose}.txt", **context),
         render_template(f"mail/password_{purpose}.html", **context),
     )
-    outbox.enqueue("email", user.email, subject, msg.as_string())
+    return outbox.enqueue("email", user.email, subject, msg.as_string())
+
+
+def request_password_reset(address: str) -> None:
+    """Queue the reset link of the active account at ``address``, in the caller's transaction. For
+    an unknown or inactive address the same work is done (the e-mail built for a stand-in account,
+    one outbox row written, marked dropped and blank): the answer takes as long either way, and
+    so says nothing of which addresses have an account."""
+    user = by_email(address)
+    if user is not None and user.active:
+        queue_password_email(user, "reset")
+        return
+    message = queue_password_email(User(email=address, role="member"), "reset")  # never stored
+    message.status, message.recipient, message.payload = "dropped", "", ""
 
 
 # --- Member access ----------------------------------------------------------------------------------
@@ -221,8 +233,6 @@ def request_member_access(address: str) -> MemberOrganisation | None:
     """When ``address`` is on a current member authority's domain, queue (through the outbox) the
     e-mail carrying its single-use access link and return the authority; else None, nothing queued.
     Whether an account exists changes the e-mail, never the answer. AccountError: not an address."""
-    from .mail import compose
-
     email = normalise_email(address)
     organisation = organisation_for_email(email)
     if organisation is None:

@@ -5,13 +5,14 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
+from flask import template_rendered
+from sqlalchemy import event, select
 
 from rtes_events import accounts, clock, opt_outs, outbox, registrants, registrations
 from rtes_events.extensions import db
 from rtes_events.models import OutboxMessage, Registration
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, csrf_token
 from .webhook_server import Receiver
 
 SECRET = "cle du partenaire"
@@ -133,3 +134,41 @@ def test_a_message_claimed_before_the_erasure_is_checked_again_when_sent(
     assert outbox.deliver(message.id) is False
     assert db.session.get(OutboxMessage, message.id).status == "dropped"
     assert json.dumps([m["To"] for m in outbox_messages(worker_pass=False)]) == '["camille@example.org"]'
+
+
+def test_a_forgotten_password_costs_the_same_work_for_a_known_and_an_unknown_address(
+    app, client, make_user, outbox_messages
+):
+    """Counted, not timed: the same SQL statements and the same templates for both addresses."""
+    make_user("admin", email="connue@example.org")
+    inactive = make_user("admin", email="inactive@example.org")
+    accounts.set_active(inactive, False)
+    db.session.commit()
+
+    def work(address: str) -> tuple:
+        token = csrf_token(client, "/mot-de-passe-oublie")
+        statements, templates = [], []
+
+        def executed(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        def rendered(sender, template, context, **extra):
+            templates.append(template.name)
+
+        event.listen(db.engine, "before_cursor_execute", executed)
+        template_rendered.connect(rendered, app)
+        try:
+            answer = client.post("/mot-de-passe-oublie", data={"email": address, "csrf_token": token})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", executed)
+            template_rendered.disconnect(rendered, app)
+        return answer.status_code, answer.headers["Location"], statements, templates
+
+    known = work("connue@example.org")
+    assert "mail/password_reset.txt" in known[3] and any("INSERT INTO outbox" in s for s in known[2])
+    assert work("inconnue@example.org") == known
+    assert work("inactive@example.org") == known
+    [mail] = outbox_messages()
+    assert mail["To"] == "connue@example.org"
+    stored = " ".join(m.recipient + m.payload for m in db.session.scalars(select(OutboxMessage)))
+    assert "inconnue@example.org" not in stored and "inactive@example.org" not in stored

@@ -135,10 +135,8 @@ def forgot_password():
         return render_template("auth/forgot_password.html", form=form)
     if not form.validate():
         return render_template("auth/forgot_password.html", form=form), 400
-    user = accounts.by_email(form.email.data)
-    if user is not None and user.active:
-        accounts.queue_password_email(user, "reset")
-        db.session.commit()  # the outbox worker sends it
+    accounts.request_password_reset(form.email.data)  # the same work whether an account exists or not
+    db.session.commit()  # the outbox worker sends it
     flash(
         "Si un compte actif correspond à cette adresse, un lien pour choisir un nouveau mot de passe "
         "vient de lui être envoyé (valable 2 heures).",
