@@ -216,6 +216,8 @@ def test_changes_since_a_moment_include_cancellations(app, api, agenda):
     )
     paris = clock.to_local(clock.now() - timedelta(minutes=5)).isoformat(timespec="seconds")
     assert len(slugs(api.get(f"/api/v1/evenements?modifie-depuis={quote(paris)}"))) == 2
+    # As typed in a browser's address bar, the offset's « + » unencoded (read as a space).
+    assert len(slugs(api.get(f"/api/v1/evenements?modifie-depuis={paris}", check_request=False))) == 2
     assert slugs(api.get(f"/api/v1/evenements?modifie-depuis={quote(since)}&periode=passes")) == [
         "rencontre-passee"
     ]

@@ -7,6 +7,7 @@ from any origin (``Access-Control-Allow-Origin: *``) and rate-limited per client
 """
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache as once
@@ -35,6 +36,7 @@ CORS = {
     "Access-Control-Expose-Headers": "ETag, Retry-After",
     "Access-Control-Max-Age": "86400",
 }
+UNENCODED_PLUS = re.compile(r"(?<=\d) (\d{2}(:?\d{2})?)$")  # 2026-01-31T14:00:00 01:00
 NO_EVENT = "Aucun événement public ne porte ce nom."
 SINCE_MESSAGE = (
     "Le paramètre « modifie-depuis » doit être une date et une heure ISO 8601 avec leur décalage, "
@@ -96,12 +98,12 @@ def _integer(name: str, default: int, largest: int) -> int:
 
 def _since() -> datetime | None:
     """``modifie-depuis`` as a naive UTC time, or None; a 400 when it is not an ISO 8601 date and
-    time with its offset."""
+    time with its offset. A ``+`` left unencoded in the URL arrives as a space: it is put back."""
     raw = request.args.get("modifie-depuis")
     if raw is None:
         return None
     try:
-        moment = datetime.fromisoformat(raw.strip())
+        moment = datetime.fromisoformat(UNENCODED_PLUS.sub(r"+\1", raw))
         if moment.tzinfo is None:
             raise ValueError(raw)
         return moment.astimezone(UTC).replace(tzinfo=None)
