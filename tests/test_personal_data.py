@@ -172,3 +172,39 @@ def test_a_forgotten_password_costs_the_same_work_for_a_known_and_an_unknown_add
     assert mail["To"] == "connue@example.org"
     stored = " ".join(m.recipient + m.payload for m in db.session.scalars(select(OutboxMessage)))
     assert "inconnue@example.org" not in stored and "inactive@example.org" not in stored
+
+
+def test_a_registrant_downloads_what_the_platform_holds_about_their_address(
+    client, make_event, make_registration, outbox_messages
+):
+    first = make_registration(make_event(title="Commande publique"), email="lea@example.org")
+    second = make_registration(
+        make_event(title="Alimentation durable"), email="lea@example.org", plugin_fields={"poste": "DGS"}
+    )
+    registrations.cancel(second)
+    make_registration(make_event(title="Autre personne"), email="sam@example.org")
+    outbox_messages()  # sent
+    announce(first)  # still queued
+    manage = client.get(f"/inscription/{first.token}/")
+    download = f"/inscription/{first.token}/donnees"
+    assert f'href="{download}"' in manage.get_data(as_text=True) and "Télécharger mes données" in manage.text
+
+    response = client.get(download)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="mes-donnees-rtes.json"'
+    assert response.headers["Cache-Control"] == "no-store"  # never kept by a cache
+    data = response.json
+    assert data["adresse"] == "lea@example.org"
+    held = [(r["evenement"]["titre"], r["statut"]) for r in data["inscriptions"]]
+    assert held == [("Commande publique", "Confirmée"), ("Alimentation durable", "Annulée")]
+    assert data["inscriptions"][1]["champs_partenaires"] == {"poste": "DGS"}
+    assert data["inscriptions"][0]["prenom"] == "Camille" and data["inscriptions"][0]["consentement_le"]
+    assert data["agenda_personnel"]["existe"] is True  # the management page shows the feed's link
+    assert [(m["objet"], m["statut"]) for m in data["messages"]] == [
+        ("Inscription confirmée : Commande publique", "envoyé"),
+        ("Inscription confirmée : Alimentation durable", "envoyé"),
+        ("Inscription annulée : Alimentation durable", "envoyé"),
+        ("Replay disponible : Commande publique", "en attente d'envoi"),
+    ]
+    assert "sam@example.org" not in response.text and "Autre personne" not in response.text
+    assert client.get("/inscription/inconnu/donnees").status_code == 404

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import registrations, registry
+from .. import personal_data, registrations, registry
 from ..extensions import db, limiter
 from ..forms import registration_form
 from ..models import Registration
@@ -117,6 +117,16 @@ def manage(token: str):
         feed_url=feed_url,
         feed_webcal=webcal(feed_url),
     )
+
+
+@bp.get("/inscription/<token>/donnees")
+def download_data(token: str):
+    """What the platform holds about this registration's e-mail address, as a JSON file (RGPD)."""
+    registration = _registration(token)
+    document = personal_data.as_json(registration.email)
+    response = current_app.response_class(document, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="mes-donnees-rtes.json"'
+    return response
 
 
 @bp.post("/inscription/<token>/annuler")
