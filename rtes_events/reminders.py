@@ -43,8 +43,14 @@ STOP_SALT = "rtes-reminders-stop"
 
 def offsets(event: Event) -> tuple[int, ...]:
     """The reminder offsets of ``event`` in minutes, earliest reminder first (see the module's rules)."""
-    text = current_app.config["RTES_REMINDERS"] if event.reminders is None else event.reminders
-    found = reminder_offsets(text)
+    found = reminder_offsets(current_app.config["RTES_REMINDERS"])
+    if event.reminders is not None:
+        try:
+            found = reminder_offsets(event.reminders)
+        except ValueError:  # not written by the session form: the network's, rather than nothing
+            current_app.logger.warning(
+                "reminders: event %s has unreadable offsets %r", event.id, event.reminders
+            )
     if event.mode in WITH_LINK and not event.all_day:
         return found
     return tuple(offset for offset in found if offset >= DAY)

@@ -227,8 +227,10 @@ def test_an_event_s_own_reminders_replace_the_network_s(
 ):
     silent = make_event(starts_at=start, ends_at=start + timedelta(hours=2), reminders="")
     own = make_event(starts_at=start, ends_at=start + timedelta(hours=2), reminders="3d,30min")
+    garbled = make_event(starts_at=start, ends_at=start + timedelta(hours=2), reminders="bientôt")
     make_registration(silent, email="silence@example.org")
     make_registration(own, email="propre@example.org")
+    make_registration(garbled, email="reseau@example.org")  # unreadable: the network's, not none
     for moment in (
         start - timedelta(days=7),
         start - timedelta(days=3),
@@ -238,9 +240,16 @@ def test_an_event_s_own_reminders_replace_the_network_s(
     ):
         moving_clock.at(moment)
         worker_pass()
-    sent = reminders_sent()
-    assert [recipient for recipient, _ in sent] == ["propre@example.org"] * 2
+    sent = [
+        (recipient, message) for recipient, message in reminders_sent() if recipient == "propre@example.org"
+    ]
+    assert len(sent) == 2
     assert [ONLINE_URL in text_of(message) for _, message in sent] == [False, False]  # no link set
+    assert sorted({recipient for recipient, _ in reminders_sent()}) == [
+        "propre@example.org",
+        "reseau@example.org",
+    ]
+    assert len(reminders_sent()) == 2 + 3
 
 
 def test_the_network_s_reminders_come_from_the_setting(
