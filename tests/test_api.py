@@ -2,7 +2,10 @@
 hostile parameters; every answer the tests get is validated against the OpenAPI document it serves."""
 
 import json
+import threading
 from datetime import timedelta
+from functools import partial
+from http.server import HTTPServer, SimpleHTTPRequestHandler
 from urllib.parse import quote
 
 import pytest
@@ -14,15 +17,18 @@ from openapi_core.templating.paths.exceptions import PathNotFound
 from openapi_schema_validator import validate as validate_schema
 from openapi_spec_validator import validate
 from sqlalchemy import update
+from werkzeug.serving import make_server
 
 from rtes_events import clock
+from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.models import Event, MemberDomain, MemberOrganisation, Replay, ReplayResource
 from rtes_events.registry import EventFilter
 from rtes_events.replays import CatalogueFilter
 
 from . import test_hostile_input as hostile_input
-from .conftest import OTHER_CLUB, OWN_CLUB
+from .conftest import OTHER_CLUB, OWN_CLUB, free_port
+from .test_browser import chromium  # noqa: F401
 
 BOTH_DATABASES = True
 BASE = "http://rtes.test"  # RTES_BASE_URL of the tests: the document's server
@@ -440,8 +446,6 @@ def test_members_are_current_ones_without_their_domains(api, clubs):
 def test_the_demo_data_match_the_document(api):
     """Every list over the demo's events, clubs, replays and members, as /api/v1/evenements?type=club
     answers after ``make demo``: each answer validated against the document."""
-    from rtes_events.demo.loader import load_demo
-
     load_demo()
     clubs = api.get("/api/v1/evenements?type=club&par-page=100").get_json()
     assert clubs["items"] and {e["kind"] for e in clubs["items"]} == {"club"}
@@ -455,3 +459,42 @@ def test_the_demo_data_match_the_document(api):
     assert api.get("/api/v1/replays?par-page=100").get_json()["items"]
     assert api.get("/api/v1/clubs").get_json()["items"]
     api.get("/api/v1/adherents")
+
+
+# --- From a page of another origin, in Chromium ---------------------------------------------------
+
+
+def test_a_page_of_another_origin_reads_the_api_in_a_browser(app_factory, chromium, tmp_path):  # noqa: F811
+    """A partner's page (another port, so another origin) fetches the events, reads the ETag, then
+    asks again with If-None-Match (a header that needs a CORS preflight) and gets the 304."""
+    port = free_port()
+    served = app_factory(RTES_BASE_URL=f"http://127.0.0.1:{port}")
+    with served.app_context():
+        load_demo()
+    (tmp_path / "index.html").write_text("<!doctype html><title>Ville partenaire</title>", encoding="utf-8")
+    site = HTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path)))
+    servers = [make_server("127.0.0.1", port, served, threaded=True), site]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{site.server_port}/index.html")
+        result = page.evaluate(
+            """async (url) => {
+                const first = await fetch(url);
+                const body = await first.json();
+                const etag = first.headers.get('ETag');
+                const again = await fetch(url, {headers: {'If-None-Match': etag}, cache: 'no-store'});
+                return {status: first.status, kinds: body.items.map(e => e.kind), etag, again: again.status};
+            }""",
+            f"http://127.0.0.1:{port}/api/v1/evenements?type=club",
+        )
+    finally:
+        context.close()
+        for server in servers:
+            server.shutdown()
+        with served.app_context():
+            db.engine.dispose()
+    assert result["status"] == 200 and result["kinds"] and set(result["kinds"]) == {"club"}
+    assert result["etag"] and result["again"] == 304
