@@ -58,10 +58,12 @@
   function refresh() {
     var widget = new URLSearchParams();
     var agenda = new URLSearchParams();
+    var chosen = new URLSearchParams();
     var valid = true;
     new FormData(form).forEach(function (value, name) {
       value = value.trim();
       if (!value) { return; }
+      chosen.append(name, value);
       if (name === "nombre") {
         if (!COUNT.test(value)) { valid = false; } else if (value !== "5") { widget.append(name, value); }
       } else if (name === "couleur") {
@@ -76,7 +78,7 @@
     snippet.value = '<iframe src="' + escapeAttribute(withQuery(form.getAttribute("data-widget-url"), widget)) +
       '" title="Agenda des événements du RTES" width="100%" height="500" style="border:0" loading="lazy"></iframe>';
     link.value = withQuery(form.getAttribute("data-agenda-url"), agenda);
-    history.replaceState(null, "", withQuery(form.getAttribute("action"), new URLSearchParams(new FormData(form))));
+    history.replaceState(null, "", withQuery(form.getAttribute("action"), chosen));
   }
 
   function later() {
