@@ -66,8 +66,9 @@ def import_data(data: dict, progress: Callable[[int], None] | None = None) -> Im
             _upsert_partner(item, report)
         for item in data.get("clubs") or []:
             _upsert_club(item, report)
+        directory = memberships.Directory() if data.get("members") else None
         for index, item in enumerate(data.get("members") or [], start=1):
-            _upsert_member(index, item, report)
+            _upsert_member(index, item, report, directory)
         for item in data.get("programmes") or []:
             if line := programmes.import_programme(item):
                 report.others.append(line)
@@ -174,9 +175,9 @@ def _upsert_club(item: dict, report: ImportReport) -> None:
     _upsert(Club, "slug", values, report, "club créé", "club mis à jour")
 
 
-def _upsert_member(index: int, item, report: ImportReport) -> None:
+def _upsert_member(index: int, item, report: ImportReport, directory: "memberships.Directory") -> None:
     try:
-        member, changes = memberships.save(memberships.parse(item))
+        member, changes = memberships.save(memberships.parse(item, directory.regions), directory=directory)
     except memberships.MemberError as exc:
         name = one_line(item.get("name")) if isinstance(item, dict) else ""
         raise InvalidImport(f"adhérent n° {index} ({name[:60]!r}) : {exc}") from exc

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from slugify import slugify
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from . import clock
 from .extensions import db
@@ -64,10 +64,11 @@ def kind_of(text) -> str:
     raise MemberError(f"type inconnu : {one_line(text)!r} (attendu : {', '.join(KINDS)}).")
 
 
-def region_of(text) -> str:
-    """A region code of the database, from its code or its name."""
+def region_of(text, regions: list | None = None) -> str:
+    """A region code of the database (or of ``regions``, its (code, name) pairs), from its code or name."""
     value = one_line(text)
-    regions = db.session.execute(select(Region.code, Region.name)).all()
+    if regions is None:
+        regions = db.session.execute(select(Region.code, Region.name)).all()
     for code, name in regions:
         if value.upper() == code.upper() or slugify(value) == slugify(name):
             return code
@@ -126,7 +127,7 @@ def domains_of(value) -> list[str]:
     return sorted(domains)
 
 
-def parse(item: dict) -> dict:
+def parse(item: dict, regions: list | None = None) -> dict:
     """The values of a member described in the import schema (``name``, ``kind``, ``region``,
     optional ``domains``, ``since``, ``until``, ``siren``, ``website``, ``example``). Optional keys
     that are absent are left out: saving keeps what is stored for them."""
@@ -138,7 +139,7 @@ def parse(item: dict) -> dict:
     name = one_line(item["name"])
     if len(name) > 200:
         raise MemberError("le nom dépasse 200 caractères.")
-    values = {"name": name, "kind": kind_of(item["kind"]), "region_code": region_of(item["region"])}
+    values = {"name": name, "kind": kind_of(item["kind"]), "region_code": region_of(item["region"], regions)}
     readers = {"siren": siren_of, "website": website_of, "domains": domains_of}
     for key, read in readers.items():
         if key in item:
@@ -154,17 +155,53 @@ def parse(item: dict) -> dict:
     return values
 
 
+class Directory:
+    """The stored members by name (case aside), SIREN and domain, and the regions: read once for a
+    batch (an import file, a CSV), then kept up to date by ``save``, so that checking and saving a
+    line asks the database nothing."""
+
+    def __init__(self):
+        members = db.session.scalars(
+            select(MemberOrganisation).options(selectinload(MemberOrganisation.domains))
+        ).all()
+        self.by_name = {member.name.lower(): member for member in members}
+        self.by_siren = {member.siren: member for member in members if member.siren}
+        self.by_domain = {row.domain: member for member in members for row in member.domains}
+        self.regions = db.session.execute(select(Region.code, Region.name)).all()
+
+    def find(self, values: dict) -> MemberOrganisation | None:
+        """The stored member these values describe: same SIREN, else same name (case aside)."""
+        return self.by_siren.get(values.get("siren") or "") or self.by_name.get(values["name"].lower())
+
+    def check(self, values: dict, member: MemberOrganisation | None) -> None:
+        """Refuse what another member already holds: its name, SIREN or one of its domains."""
+        other = self.by_name.get(values["name"].lower())
+        if other is not None and other is not member:
+            raise MemberError(f"le nom « {values['name']} » est déjà celui d'un autre adhérent.", "name")
+        other = self.by_siren.get(values.get("siren") or "")
+        if other is not None and other is not member:
+            raise MemberError(f"le SIREN {values['siren']} est déjà celui de « {other.name} ».", "siren")
+        for domain in values.get("domains") or ():
+            owner = self.by_domain.get(domain)
+            if owner is not None and owner is not member:
+                raise MemberError(f"le domaine {domain} est déjà celui de « {owner.name} ».", "domains")
+
+    def forget(self, member: MemberOrganisation) -> None:
+        for index in (self.by_name, self.by_siren, self.by_domain):
+            for key in [key for key, value in index.items() if value is member]:
+                del index[key]
+
+    def remember(self, member: MemberOrganisation) -> None:
+        self.by_name[member.name.lower()] = member
+        if member.siren:
+            self.by_siren[member.siren] = member
+        for domain in member.domain_names:
+            self.by_domain[domain] = member
+
+
 def find(values: dict) -> MemberOrganisation | None:
     """The stored member these values describe: same SIREN, else same name (case aside)."""
-    if values.get("siren"):
-        found = db.session.scalar(
-            select(MemberOrganisation).where(MemberOrganisation.siren == values["siren"])
-        )
-        if found is not None:
-            return found
-    return db.session.scalar(
-        select(MemberOrganisation).where(func.lower(MemberOrganisation.name) == values["name"].lower())
-    )
+    return Directory().find(values)
 
 
 def describe(member: MemberOrganisation) -> dict:
@@ -181,35 +218,22 @@ def describe(member: MemberOrganisation) -> dict:
     }
 
 
-def check(values: dict, member: MemberOrganisation | None) -> None:
-    """Refuse what another member already holds: its name, SIREN or one of its domains."""
-    others = select(MemberOrganisation)
-    if member is not None and member.id is not None:
-        others = others.where(MemberOrganisation.id != member.id)
-    if db.session.scalar(others.where(func.lower(MemberOrganisation.name) == values["name"].lower())):
-        raise MemberError(f"le nom « {values['name']} » est déjà celui d'un autre adhérent.", "name")
-    if values.get("siren") and (
-        other := db.session.scalar(others.where(MemberOrganisation.siren == values["siren"]))
-    ):
-        raise MemberError(f"le SIREN {values['siren']} est déjà celui de « {other.name} ».", "siren")
-    for domain in values.get("domains") or ():
-        owner = db.session.scalar(
-            select(MemberOrganisation).join(MemberDomain).where(MemberDomain.domain == domain)
-        )
-        if owner is not None and owner is not member:
-            raise MemberError(f"le domaine {domain} est déjà celui de « {owner.name} ».", "domains")
-
-
-def save(values: dict, member: MemberOrganisation | None = None) -> tuple[MemberOrganisation, dict | None]:
+def save(
+    values: dict, member: MemberOrganisation | None = None, directory: Directory | None = None
+) -> tuple[MemberOrganisation, dict | None]:
     """Create (``member`` None and none found) or update a member with ``values``; returns it and
-    what changed (``{"field": [before, after]}``), None when it was created. Flushes; the caller
-    commits."""
-    member = member if member is not None else find(values)
-    check(values, member)
+    what changed (``{"field": [before, after]}``), None when it was created. A batch passes its
+    ``directory`` and flushes once at its end; alone, ``save`` flushes. The caller commits."""
+    alone = directory is None
+    directory = directory or Directory()
+    member = member if member is not None else directory.find(values)
+    directory.check(values, member)
     created = member is None
     if created:
         member = MemberOrganisation(name=values["name"])
         db.session.add(member)
+    else:
+        directory.forget(member)
     before = {} if created else describe(member)
     for key, value in values.items():
         if key == "domains":
@@ -217,7 +241,9 @@ def save(values: dict, member: MemberOrganisation | None = None) -> tuple[Member
                 member.domains = [_domain(domain, member) for domain in value]
         elif getattr(member, key) != value:
             setattr(member, key, value)
-    db.session.flush()
+    directory.remember(member)
+    if alone:
+        db.session.flush()
     if created:
         return member, None
     after = describe(member)
@@ -302,16 +328,16 @@ def read_csv(data: bytes) -> list[CsvLine]:
     keys = _columns(rows[0])
     if len(rows) - 1 > MAX_CSV_ROWS:
         raise MemberError(f"le fichier compte plus de {MAX_CSV_ROWS} lignes.")
-    lines, seen = [], {}
+    lines, seen, directory = [], {}, Directory()
     for number, row in enumerate(rows[1:], start=2):
         item = {key: (row[index] if index < len(row) else "") for index, key in keys.items()}
         line = CsvLine(number, item)
         lines.append(line)
         try:
-            line.values = parse(item)
+            line.values = parse(item, directory.regions)
             _check_batch(line.values, number, seen)
-            member = find(line.values)
-            check(line.values, member)
+            member = directory.find(line.values)
+            directory.check(line.values, member)
         except MemberError as exc:
             line.error = _sentence(str(exc))
             continue
@@ -364,10 +390,11 @@ def apply_csv(lines: list[CsvLine]) -> list[tuple[MemberOrganisation, dict | Non
     """Save every line of a file checked by ``read_csv`` (none with an error); flushes only."""
     if any(line.error for line in lines):
         raise MemberError("le fichier contient des erreurs : rien n'a été enregistré.")
-    saved = []
+    saved, directory = [], Directory()
     for line in lines:
         if line.action != "inchangé":
-            saved.append(save(line.values))
+            saved.append(save(line.values, directory=directory))
+    db.session.flush()
     return saved
 
 
