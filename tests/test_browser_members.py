@@ -1,7 +1,7 @@
 """Member authorities in a real browser: an admin adds a member and imports a CSV, the public page
 shows them on the map; an agent of a member gets access by the e-mailed link, opens members-only
 slides and proposes an event that an admin publishes into the feed; every page passes axe-core's
-WCAG 2.1 AA rules."""
+WCAG 2.1 AA rules (and the members pages the Nu Html Checker)."""
 
 import re
 import time
@@ -15,7 +15,7 @@ from rtes_events import accounts, clock, registry, replays
 from rtes_events.extensions import db
 
 from .conftest import PASSWORD
-from .test_browser import audited_page, chromium, live, sign_in, violations  # noqa: F401
+from .test_browser import audited_page, chromium, live, nu, sign_in, violations  # noqa: F401
 
 CSV = (
     "nom;type;région;domaines;depuis\r\n"
@@ -30,44 +30,49 @@ def add_admin(server) -> None:
         db.session.commit()
 
 
-def test_members_pages_pass_the_accessibility_rules(live, audited_page, tmp_path):  # noqa: F811
+def test_members_pages_pass_the_accessibility_rules(live, audited_page, nu, tmp_path):  # noqa: F811
     page = audited_page
     add_admin(live)
     found = {}
+
+    def check(name: str) -> None:
+        nu.add(name, page.content())
+        found[name] = violations(page)
+
     for path in ("/adherents/", "/adherents/?type=commune", "/adherents/?type=region"):
         page.goto(live.url + path)
-        found[path] = violations(page)
+        check(path)
     sign_in(page, live.url, "equipe@example.org")
 
     page.goto(live.url + "/espace/adherents/nouveau")
-    found["new member"] = violations(page)
+    check("new member")
     page.get_by_role("textbox", name=re.compile("^Nom")).fill("Ville de Gmail")
     page.get_by_label("Type").select_option("commune")
     page.get_by_label("Région").select_option("IDF")
     page.get_by_label("Domaines des adresses e-mail").fill("gmail.com")
     page.get_by_role("button", name="Ajouter l'adhérent").click()
     assert "messagerie publique" in page.get_by_role("alert").inner_text()
-    found["new member with errors"] = violations(page)
+    check("new member with errors")
     page.get_by_label("Domaines des adresses e-mail").fill("ville-gmail.fr")
     page.get_by_role("button", name="Ajouter l'adhérent").click()
     assert "Adhérent « Ville de Gmail » ajouté." in page.get_by_role("status").inner_text()
-    found["members list"] = violations(page)
+    check("members list")
     page.get_by_role("link", name="Modifier « Ville de Gmail »").click()
-    found["member form"] = violations(page)
+    check("member form")
 
     page.goto(live.url + "/espace/adherents/importer")
-    found["import"] = violations(page)
+    check("import")
     bad = tmp_path / "faux.csv"
     bad.write_bytes(CSV + "Ville de Nulle Part;Ville;IDF;;\r\n".encode("cp1252"))
     page.get_by_label("Fichier CSV").set_input_files(bad)
     page.get_by_role("button", name="Voir l'aperçu").click()
     assert "Ligne 4 (« Ville de Nulle Part ») : Type inconnu" in page.get_by_role("alert").inner_text()
-    found["import with errors"] = violations(page)
+    check("import with errors")
     good = tmp_path / "adherents.csv"
     good.write_bytes(CSV)
     page.get_by_label("Fichier CSV").set_input_files(good)
     page.get_by_role("button", name="Voir l'aperçu").click()
-    found["import preview"] = violations(page)
+    check("import preview")
     page.get_by_role("button", name="Confirmer l'import").click()
     assert "2 adhérent(s) ajouté(s)" in page.get_by_role("status").inner_text()
 
@@ -79,8 +84,9 @@ def test_members_pages_pass_the_accessibility_rules(live, audited_page, tmp_path
     assert table.get_by_role("row", name=re.compile("^Nouvelle-Aquitaine 1 ")).count() == 1
     assert page.get_by_role("img", name=re.compile("^Carte des régions de France")).count() == 1
     assert page.locator('[data-region="IDF"] title').text_content().startswith("Île-de-France : 3 adhérents")
-    found["/adherents/ with members"] = violations(page)
+    check("/adherents/ with members")
     assert {path: rules for path, rules in found.items() if rules} == {}
+    assert nu.errors() == {}
 
 
 EUROPE = "2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess"
