@@ -4,7 +4,7 @@ No page may be framed by another (``frame-ancestors 'none'`` and ``X-Frame-Optio
 the routes marked ``framable_by``: this module's one exception, declared on the route itself.
 """
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 POLICY = {
     "default-src": "'self'",
@@ -50,7 +50,25 @@ def private(response):
     return response
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul_bytes() -> None:
+    """No text of a request may hold a NUL character: no page or form has a use for one, and
+    PostgreSQL refuses it in any string (the request would fail deep inside with a 500)."""
+    texts = [request.path, *request.args.values()]
+    if request.method == "POST" and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        texts += request.form.values()
+    if any("\x00" in text for text in texts):
+        abort(400)
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
+
     @app.after_request
     def add_headers(response):
         view = app.view_functions.get(request.endpoint) if request.endpoint else None

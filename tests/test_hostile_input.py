@@ -158,3 +158,23 @@ def test_registrant_actions_never_cause_a_server_error(client, site, action, tok
         data["csrf_token"] = csrf_token(client, f"/evenements/{site['event']}/inscription")
     response = client.post(url, data=data)
     assert_no_server_error(response, f"POST {url} {data!r}")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_nul_characters_are_refused_before_reaching_the_database(client, site):
+    """PostgreSQL refuses NUL in any string: a path, a query or a form holding one answers 400."""
+    slug, token = site["event"], site["token"]
+    for path in (
+        "/evenements/%00/",
+        "/evenements/%00.ics",
+        "/clubs/%00/",
+        "/replays/%00/",
+        f"/inscription/{token}%00/",
+        "/evenements/?q=%00",
+        "/agenda.ics?region=%00",
+    ):
+        assert client.get(path).status_code == 400, path
+    form = f"/evenements/{slug}/inscription"
+    data = {**PERSON, "consent": "y", "last_name": "Mar\x00tin", "csrf_token": csrf_token(client, form)}
+    assert client.post(form, data=data).status_code == 400
+    assert client.get(f"/evenements/{slug}/").status_code == 200
