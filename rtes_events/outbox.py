@@ -31,7 +31,7 @@ import urllib.request
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from . import clock, mail, opt_outs
 from .extensions import db
@@ -80,6 +80,27 @@ def enqueue_registration_email(registration, template: str, subject: str, **deta
     return enqueue(
         REGISTRATION_EMAIL, registration.email, subject, payload, registration=registration, purpose=template
     )
+
+
+def enqueue_registration_emails(
+    recipients: list[tuple[int, str]], template: str, subject: str, **details
+) -> int:
+    """``enqueue_registration_email`` for many registrations at once, given as (id, e-mail) pairs:
+    one INSERT in the current transaction. Returns how many."""
+    if recipients:
+        db.session.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "kind": REGISTRATION_EMAIL,
+                    "recipient": email,
+                    "subject": subject,
+                    "payload": json.dumps({**details, "registration": registration_id, "template": template}),
+                }
+                for registration_id, email in recipients
+            ],
+        )
+    return len(recipients)
 
 
 def queue_registration_email(registration, template: str) -> OutboxMessage:

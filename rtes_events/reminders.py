@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from . import clock, outbox
 from .config import MAX_REMINDER_DAYS, reminder_offsets
@@ -86,7 +86,7 @@ def written(minutes: tuple[int, ...]) -> str:
 
 
 def queue_due(now: datetime | None = None) -> int:
-    """Queue the reminders and organisers' e-mails due now; returns how many were queued."""
+    """Queue the reminders and organisers' e-mails due now, in one transaction; returns how many."""
     now = now or clock.now()
     events = db.session.scalars(
         select(Event)
@@ -109,7 +109,8 @@ def queue_due(now: datetime | None = None) -> int:
     return queued
 
 
-def _queue_for_registrants(event: Event, offset: int, now: datetime) -> int:
+def _candidates(event: Event, offset: int) -> list[tuple[int, str]]:
+    """The (id, e-mail) of the registrations of ``event`` that the reminder ``offset`` is for."""
     due_at = event.starts_at - timedelta(minutes=offset)
     reminded = exists().where(
         ReminderSent.registration_id == Registration.id,
@@ -117,8 +118,8 @@ def _queue_for_registrants(event: Event, offset: int, now: datetime) -> int:
         or_(ReminderSent.starts_at == event.starts_at, ReminderSent.sent_at >= due_at),
     )
     stopped = exists().where(ReminderStop.registration_id == Registration.id)
-    ids = db.session.scalars(
-        select(Registration.id)
+    rows = db.session.execute(
+        select(Registration.id, Registration.email)
         .where(
             Registration.event_id == event.id,
             Registration.status == "confirmed",
@@ -128,35 +129,40 @@ def _queue_for_registrants(event: Event, offset: int, now: datetime) -> int:
             ~stopped,
         )
         .order_by(Registration.id)
-    ).all()
-    db.session.commit()
-    queued = 0
-    for registration_id in ids:
-        registration = db.session.get(Registration, registration_id)
-        db.session.add(
-            ReminderSent(
-                registration_id=registration_id, offset_minutes=offset, starts_at=event.starts_at, sent_at=now
-            )
-        )
-        outbox.enqueue_registration_email(
-            registration,
-            REMINDER,
-            subject(event, now),
-            offset=offset,
-            starts_at=event.starts_at.isoformat(),
-        )
-        queued += _commit()
-    return queued
+    )
+    return [tuple(row) for row in rows]
 
 
-def _commit() -> int:
-    """Commit the record and its e-mail: 1, or 0 when another worker queued them first."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return 0
-    return 1
+def _queue_for_registrants(event: Event, offset: int, now: datetime) -> int:
+    """Record the reminders (those another worker recorded first are skipped by the unique key,
+    waiting for its transaction) and queue an e-mail for each one recorded here."""
+    found = dict(_candidates(event, offset))
+    rows = [
+        {"registration_id": rid, "offset_minutes": offset, "starts_at": event.starts_at, "sent_at": now}
+        for rid in found
+    ]
+    recorded = _insert_new(ReminderSent, rows, ReminderSent.registration_id)
+    return outbox.enqueue_registration_emails(
+        [(rid, found[rid]) for rid in sorted(recorded)],
+        REMINDER,
+        subject(event, now),
+        offset=offset,
+        starts_at=event.starts_at.isoformat(),
+    )
+
+
+BATCH = 500  # rows per INSERT (SQLite's limit on parameters)
+
+
+def _insert_new(model, rows: list[dict], returned) -> list:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING ``returned``: the values of the rows inserted here."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = []
+    for first in range(0, len(rows), BATCH):
+        statement = insert(model).values(rows[first : first + BATCH]).on_conflict_do_nothing()
+        inserted += db.session.scalars(statement.returning(returned)).all()
+    return inserted
 
 
 def subject(event: Event, now: datetime) -> str:
@@ -236,9 +242,12 @@ def registration_of(token: str) -> Registration | None:
 
 def stop(registration: Registration) -> None:
     """No more reminders for ``registration`` (idempotent); its other e-mails still come. Commits."""
-    if not stopped(registration):
-        db.session.add(ReminderStop(registration_id=registration.id))
-        _commit()
+    _insert_new(
+        ReminderStop,
+        [{"registration_id": registration.id, "created_at": clock.now()}],
+        ReminderStop.registration_id,
+    )
+    db.session.commit()
 
 
 def stopped(registration: Registration) -> bool:
@@ -283,11 +292,9 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
     confirmed = context["counts"]["confirmed"]
     plural = "s" if confirmed > 1 else ""
     title = one_line(f"{_moment(event, now).capitalize()} : {event.title} — {confirmed} inscrit·e{plural}")
-    db.session.add(
-        OrganiserReminderSent(
-            event_id=event.id, starts_at=event.starts_at, recipients=len(people), sent_at=now
-        )
-    )
+    record = {"event_id": event.id, "starts_at": event.starts_at, "recipients": len(people), "sent_at": now}
+    if not _insert_new(OrganiserReminderSent, [record], OrganiserReminderSent.id):
+        return 0  # another worker did
     for user in people:
         message = compose(
             user.email,
@@ -296,4 +303,4 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
             render_template("mail/organiser_day_before.html", user=user, **context),
         )
         outbox.enqueue("email", user.email, title, message.as_string())
-    return _commit() * len(people)
+    return len(people)

@@ -287,15 +287,16 @@ def test_two_workers_at_once_send_each_reminder_once(
     if not unique_key:
         without_unique_key()
     monkeypatch.setattr(worker, "REMINDER_CHECK_SECONDS", 0.0)  # both look for reminders on every pass
-    barrier, seen, record = threading.Barrier(2, timeout=10), threading.local(), reminders._commit
+    barrier, seen, choose = threading.Barrier(2, timeout=10), threading.local(), reminders._candidates
 
-    def record_together() -> int:
-        if not getattr(seen, "met", False):  # each worker's first record waits for the other's
+    def choose_together(event, offset):
+        chosen = choose(event, offset)
+        if not getattr(seen, "met", False):  # each worker's first choice waits for the other's
             seen.met = True
             barrier.wait()
-        return record()
+        return chosen
 
-    monkeypatch.setattr(reminders, "_commit", record_together)
+    monkeypatch.setattr(reminders, "_candidates", choose_together)
     moving_clock.at(start - timedelta(days=1))
     stop = threading.Event()
 
