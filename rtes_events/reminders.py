@@ -33,6 +33,7 @@ from .config import MAX_REMINDER_DAYS, reminder_offsets
 from .extensions import db
 from .formatting import day, hour, one_line
 from .models import Event, OrganiserReminderSent, Registration, ReminderSent, ReminderStop, User
+from .opt_outs import ONE_CLICK
 from .urls import external_url
 
 REMINDER = "reminder"
@@ -201,7 +202,7 @@ def reminder_message(registration: Registration, offset: int, starts_at: str):
         REMINDER,
         subject_line=subject(event, now),
         context={"with_link": with_link, "stop_url": stop_url, "starts_in": _starts_in(event, now)},
-        headers={"List-Unsubscribe": f"<{stop_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        headers={"List-Unsubscribe": f"<{stop_url}>", "List-Unsubscribe-Post": ONE_CLICK},
     )
 
 
