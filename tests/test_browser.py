@@ -2,16 +2,21 @@
 
 A participant finds an example session in the agenda, registers through the form, receives the
 e-mail with its calendar file, opens the management link and cancels; the next registrant of a
-full session lands on the waiting list. Every page passes axe-core's WCAG 2.1 AA rules.
+full session lands on the waiting list. Every page passes axe-core's WCAG 2.1 AA rules and the Nu
+Html Checker (vnu.jar, the W3C's validator); the workspace is crawled as an admin and as a co-organiser.
 """
 
+import json
 import os
 import re
 import shutil
+import subprocess
 import threading
 import time
+from collections import deque
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import openpyxl
 import pytest
@@ -37,16 +42,21 @@ CHROMIUM_FLAGS = [
 CLUB_SESSION = "Exemple — Club Île-de-France : tiers-lieux et ESS"
 AXE = Path(__file__).parent / "node_tools" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_RULES = "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}"
+VNU = Path(__file__).parent / "node_tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def missing(message: str) -> None:
+    """A tool the tests need is absent: a failure under ``make test``, else a skip."""
+    if os.environ.get("RTES_TEST_REQUIRE_ALL"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
 def chromium():
     executable = shutil.which("chromium")
     if executable is None:
-        message = "Debian's chromium is needed (make test installs it)"
-        if os.environ.get("RTES_TEST_REQUIRE_ALL"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("Debian's chromium is needed (make test installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -143,6 +153,50 @@ def violations(page) -> list[str]:
     )
 
 
+class NuChecker:
+    """The Nu Html Checker on the pages a test collects: ``add`` keeps a page's HTML, ``errors`` checks
+    them all in one run of the checker (one Java start) and returns its errors by page."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.names = folder, {}
+
+    def add(self, name: str, html: str) -> None:
+        path = self.folder / f"page-{len(self.names)}.html"
+        path.write_text(html, encoding="utf-8")
+        self.names[path.name] = name
+
+    def check(self) -> None:
+        """Fails with every error the checker found, page by page."""
+        found = self.errors()
+        assert not found, "\n".join(f"{name}: {error}" for name, errors in found.items() for error in errors)
+
+    def errors(self) -> dict[str, list[str]]:
+        pages = sorted(self.folder.glob("page-*.html"))
+        command = ["java", "-jar", str(VNU), "--format", "json", "--errors-only", "--exit-zero-always"]
+        result = subprocess.run(  # noqa: S603
+            [*command, *map(str, pages)], capture_output=True, text=True, timeout=300, check=True
+        )
+        found: dict[str, list[str]] = {}
+        for message in json.loads(result.stderr)["messages"]:
+            name = self.names.get(message.get("url", "").rsplit("/", 1)[-1], message.get("url"))
+            extract = " ".join(message.get("extract", "").split())[:80]
+            found.setdefault(name, []).append(
+                f"line {message.get('lastLine')}: {message['message']} «{extract}»"
+            )
+        return found
+
+
+@pytest.fixture
+def nu(tmp_path):
+    if not VNU.is_file():
+        missing("vnu.jar is missing: make test installs it with npm ci")
+    if shutil.which("java") is None:
+        missing("Java is needed for the Nu Html Checker (make test installs it)")
+    folder = tmp_path / "nu"
+    folder.mkdir()
+    return NuChecker(folder)
+
+
 @pytest.fixture
 def audited_page(chromium):
     """A page whose CSP lets the test inject axe-core (the site itself allows no inline script)."""
@@ -153,7 +207,7 @@ def audited_page(chromium):
     context.close()
 
 
-def test_every_page_passes_the_accessibility_rules(live, audited_page):
+def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
     page = audited_page
     with live.app_context():
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
@@ -172,14 +226,18 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page):
     ]
     found = {}
     for path in paths:
-        page.goto(live.url + path)
+        response = page.goto(live.url + path)
         found[path] = violations(page)
+        nu.add(path, response.text())
     page.goto(live.url + f"/evenements/{event.slug}/inscription")
     page.evaluate("document.querySelector('main form').noValidate = true")  # let the server judge
-    page.get_by_role("button", name="M'inscrire").click()
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.get_by_role("button", name="M'inscrire").click()
     assert "n'a pas pu être enregistrée" in page.get_by_role("alert").inner_text()
     found["form with errors"] = violations(page)
+    nu.add("form with errors", posted.value.text())
     assert {path: rules for path, rules in found.items() if rules} == {}
+    nu.check()
 
 
 CLUB_IDF = "Club des collectivités territoriales pour l'ESS en Île-de-France"
@@ -266,7 +324,7 @@ def test_a_co_organiser_runs_a_session_from_creation_to_attendance(live, chromiu
     organiser.close()
 
 
-def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page):
+def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page, nu):
     page = audited_page
     with live.app_context():
         accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
@@ -276,11 +334,13 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page)
         event_id = event.id
     found = {}
     for path in ("/connexion", "/mot-de-passe-oublie"):
-        page.goto(live.url + path)
+        nu.add(path, page.goto(live.url + path).text())
         found[path] = violations(page)
     page.goto(live.url + "/connexion")
-    page.get_by_role("button", name="Se connecter").click()
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.get_by_role("button", name="Se connecter").click()
     found["login with errors"] = violations(page)
+    nu.add("login with errors", posted.value.text())
     sign_in(page, live.url, "equipe@rtes.fr")
     paths = [
         "/espace/",
@@ -303,11 +363,15 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page)
         response = page.goto(live.url + path)
         assert response.status == 200, path
         found[path] = violations(page)
+        nu.add(path, response.text())
     page.goto(live.url + "/espace/evenements/nouveau")
     page.evaluate("document.querySelector('main form').noValidate = true")
-    page.get_by_role("button", name="Créer la session").click()
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.get_by_role("button", name="Créer la session").click()
     found["session form with errors"] = violations(page)
+    nu.add("session form with errors", posted.value.text())
     assert {path: rules for path, rules in found.items() if rules} == {}
+    nu.check()
 
 
 def test_every_replay_page_passes_the_accessibility_rules(live, audited_page):
@@ -396,3 +460,60 @@ def test_the_indicators_programmes_and_questionnaire_pass_the_accessibility_rule
     page.goto(live.url + "/espace/indicateurs?du=2019-01-01&au=2019-12-31")
     assert page.get_by_role("img", name="Participant·es par région").is_visible()
     assert {path: rules for path, rules in found.items() if rules} == {}
+
+
+def crawl(page, base: str, visit, starts: list[str]) -> None:
+    """Every kind of workspace page a signed-in person reaches by following the workspace's links from
+    ``starts`` (each visited; then one page per path shape, as ``/espace/evenements/N/inscrits``; no
+    download), each handed to ``visit(path, response)`` while the browser shows it."""
+    queue, shapes, seen = deque(starts), set(), set()
+    while queue:
+        path = queue.popleft()
+        shape = re.sub(r"\d+", "N", urlsplit(path).path)
+        if path in seen or (shape in shapes and path not in starts):
+            continue
+        shapes.add(shape)
+        seen.add(path)
+        visit(path, page.goto(base + path))
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
+            url = urlsplit(urljoin(base + path, href))
+            inside = url.netloc == urlsplit(base).netloc and url.path.startswith("/espace/")
+            if inside and "." not in url.path.rsplit("/", 1)[-1]:  # no export or file
+                queue.append(url.path + (f"?{url.query}" if url.query else ""))
+
+
+def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the_nu_checker(
+    live, chromium, nu
+):
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        scope = accounts.Scope("coorganiser", ("club-ess-ile-de-france",), "cress-idf")
+        accounts.create_user("club-idf@example.org", scope, PASSWORD)
+        event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
+        registrations.register(event, {**PERSON})
+        db.session.commit()
+        past = db.session.scalar(  # the club's last session: its replay and attendance pages
+            select(Event.id)
+            .where(Event.club_id == event.club_id, Event.ends_at < clock.now())
+            .order_by(Event.starts_at.desc())
+            .limit(1)
+        )
+    found, statuses = {}, {}
+    for email in ("equipe@rtes.fr", "club-idf@example.org"):
+        context = chromium.new_context(locale="fr-FR", bypass_csp=True)
+        page = context.new_page()
+        sign_in(page, live.url, email)
+
+        def visit(path, response, email=email, page=page):
+            name = f"{path} ({email})"
+            statuses[name] = response.status
+            found[name] = violations(page)
+            nu.add(name, response.text())
+
+        crawl(page, live.url, visit, ["/espace/", f"/espace/evenements/{past}/"])
+        context.close()
+    assert sum(name.endswith("(club-idf@example.org)") for name in statuses) >= 10, sorted(statuses)
+    assert len(statuses) >= 30, sorted(statuses)
+    assert {name: status for name, status in statuses.items() if status != 200} == {}
+    assert {name: rules for name, rules in found.items() if rules} == {}
+    nu.check()
