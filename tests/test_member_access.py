@@ -312,6 +312,9 @@ def test_an_ended_membership_signs_its_members_out_at_once(
 
     end_membership(member)
     assert member_page(client).status_code == 303  # the open session is over
+    admin = app.test_client()
+    login(admin, make_user("admin"))
+    assert "Adhésion terminée : sans accès" in text(admin.get("/espace/comptes/"))
     assert SECRET_SUMMARY not in client.get(f"/replays/{members_replay.slug}/").get_data(as_text=True)
     assert post_login(app.test_client(), AGENT, PASSWORD).status_code == 401
 
