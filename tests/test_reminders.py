@@ -287,7 +287,7 @@ def test_two_workers_at_once_send_each_reminder_once(
     if not unique_key:
         without_unique_key()
     monkeypatch.setattr(worker, "REMINDER_CHECK_SECONDS", 0.0)  # both look for reminders on every pass
-    barrier, seen, choose = threading.Barrier(2, timeout=10), threading.local(), reminders._candidates
+    barrier, seen, choose = threading.Barrier(2, timeout=30), threading.local(), reminders._candidates
 
     def choose_together(event, offset):
         chosen = choose(event, offset)
