@@ -96,6 +96,7 @@ from . import (  # noqa: E402,F401
     accounts,
     dashboard,
     events,
+    help,
     indicators,
     member_year,
     members,
