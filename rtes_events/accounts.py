@@ -4,11 +4,13 @@ work address (``request_member_access``, ``member_from_link``, ``open_member_acc
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from . import audit, clock, outbox
 from .extensions import db
@@ -218,6 +220,7 @@ class MemberLink:
     email: str
     user: User | None
     organisation: MemberOrganisation
+    seen: datetime | None = None  # the account's last sign-in when the link was checked
 
 
 def _member_fingerprint(user: User | None) -> str:
@@ -275,23 +278,39 @@ def member_from_link(token: str) -> MemberLink | None:
     organisation = organisation_for_email(data["email"])
     if organisation is None:
         return None
-    return MemberLink(data["email"], user, organisation)
+    return MemberLink(data["email"], user, organisation, user.last_login_at if user else None)
 
 
-def open_member_access(link: MemberLink) -> User:
+def open_member_access(link: MemberLink) -> User | None:
     """Create or reactivate the member account of a valid link, tied to its authority; the caller
-    signs it in. Recorded in the audit log; committed."""
+    signs it in. Recorded in the audit log; committed. None when the same link was used at the same
+    instant by another request (that one stands): a link opens once, even under a race."""
+    now = clock.now()
     user = link.user
     created = user is None
     reactivated = not created and not user.active
-    if created:
-        user = User(email=link.email, role="member")
-        db.session.add(user)
+    try:
+        if created:
+            user = User(email=link.email, role="member", last_login_at=now)
+            db.session.add(user)
+            db.session.flush()
+        else:  # claim the link: only the request that finds the account as the link saw it goes on
+            seen = User.last_login_at.is_(None) if link.seen is None else User.last_login_at == link.seen
+            claimed = db.session.execute(
+                update(User).where(User.id == user.id, seen).values(last_login_at=now),
+                execution_options={"synchronize_session": False},
+            )
+            if claimed.rowcount != 1:
+                db.session.rollback()
+                return None
+            db.session.refresh(user)
+    except IntegrityError:  # the same new account created at the same instant
+        db.session.rollback()
+        return None
     if reactivated:
         set_active(user, True)
     user.member_organisation = link.organisation
     user.organisation = link.organisation.name
-    user.last_login_at = clock.now()
     db.session.flush()
     audit.record(
         "user.member_access",

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from rtes_events import accounts, clock, outbox
 from rtes_events.extensions import db
@@ -136,6 +136,24 @@ def test_a_link_serves_once(app, client, member, outbox_messages):
     assert "Ce lien n'est plus valable" in text(other.get(path))
     assert other.post(path, data={"csrf_token": csrf_token(other, ACCESS)}).status_code == 410
     assert member_page(other).status_code == 303  # not signed in
+
+
+@pytest.mark.parametrize("account", [False, True])
+def test_a_link_opens_once_even_when_used_twice_at_the_same_instant(
+    client, member, make_user, outbox_messages, account
+):
+    if account:
+        make_user("member", email=AGENT)
+    ask(client, AGENT)
+    token = link_in(outbox_messages()[0]).rsplit("/", 1)[1]
+    first, second = accounts.member_from_link(token), accounts.member_from_link(token)  # both read it valid
+    assert accounts.open_member_access(first) is not None
+    assert accounts.open_member_access(second) is None
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == AGENT)) == 1
+    assert (
+        len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.member_access")).all())
+        == 1
+    )
 
 
 def test_a_link_lasts_24_hours(app, client, member, outbox_messages, monkeypatch):

@@ -83,6 +83,8 @@ def link(token: str):
     if request.method == "GET":
         return render_template("members/acces_lien.html", link=found)
     user = accounts.open_member_access(found)
+    if user is None:
+        return render_template("members/acces_lien.html", expired=True), 410
     session.clear()
     session.permanent = True
     login_user(user)
