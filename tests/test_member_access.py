@@ -27,6 +27,7 @@ from .conftest import PASSWORD, PERSON, TWO_CLUBS, csrf_token, login
 from .member_factory import EXAMPLE_DOMAIN, end_membership
 from .test_auth import later, post_login
 
+BOTH_DATABASES = True
 make_member = member_factory.make_member  # the fixture
 ACCESS = "/adherents/acces"
 AGENT = f"camille.agent@{EXAMPLE_DOMAIN}"
