@@ -460,3 +460,24 @@ def test_create_user_takes_a_member_authority(runner, member):
         input=f"{PASSWORD}\n",
     )
     assert refused.exit_code != 0 and "seul un compte « membre »" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("email", "status"),
+    [
+        ("Camille.Agent@VILLE-EXEMPLE.FR", 303),  # case does not matter
+        ("camille@mairie.ville-exemple.fr", 403),  # a sub-domain is another domain
+        ("camille@ville-exemple.fr.evil.example", 403),
+        ("a\x00b@ville-exemple.fr", 400),
+        ("x" * 300 + "@ville-exemple.fr", 400),
+        ("camille@exemple-é.fr", 403),
+        ("<script>@ville-exemple.fr", 400),
+        ("", 400),
+    ],
+)
+def test_hostile_addresses_get_a_french_answer_never_a_500(client, member, outbox_messages, email, status):
+    response = ask(client, email)
+    assert response.status_code == status
+    if status != 303:
+        assert outbox_messages() == []
+        assert "<script>@" not in response.get_data(as_text=True)
