@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import exists, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import clock, outbox
@@ -248,6 +248,12 @@ def stop(registration: Registration) -> None:
         [{"registration_id": registration.id, "created_at": clock.now()}],
         ReminderStop.registration_id,
     )
+    db.session.commit()
+
+
+def resume(registration: Registration) -> None:
+    """Reminders again for ``registration`` (those whose time passed meanwhile are not sent). Commits."""
+    db.session.execute(delete(ReminderStop).where(ReminderStop.registration_id == registration.id))
     db.session.commit()
 
 

@@ -171,7 +171,7 @@ def test_a_reminder_queued_then_cancelled_is_dropped(
     moving_clock.at(start - timedelta(days=1))
     assert reminders.queue_due() == 1
     registrations.cancel(registration)
-    worker.outbox.deliver_due()
+    worker.delivery.deliver_due()
     assert reminders_sent() == []
 
 
@@ -362,6 +362,13 @@ def test_the_stop_link_asks_then_stops_the_reminders_of_that_registration(
     worker_pass()
     assert [recipient for recipient, _ in reminders_sent()] == [camille.email, other.email, other.email]
     assert registrations.by_token(camille.token).status == "confirmed"  # still registered
+    # Changed her mind: the reminders still ahead come again.
+    answer = client.post(path, data={"action": "reprendre", "csrf_token": csrf_token(client, path)})
+    assert answer.status_code == 303
+    assert "les rappels de cette inscription reprennent" in client.get(answer.location).get_data(as_text=True)
+    moving_clock.at(start - timedelta(hours=1))
+    worker_pass()
+    assert [recipient for recipient, _ in reminders_sent()][3:] == [camille.email, other.email]
 
 
 def test_the_one_click_post_of_rfc_8058_stops_them_without_a_session(
@@ -390,7 +397,7 @@ def test_a_reminder_queued_before_a_stop_is_not_sent(
     moving_clock.at(start - timedelta(days=1))
     assert reminders.queue_due() == 1
     reminders.stop(registration)
-    worker.outbox.deliver_due()
+    worker.delivery.deliver_due()
     assert reminders_sent() == []
 
 

@@ -25,6 +25,10 @@ def stop(token: str):
         one_click = request.form.get("List-Unsubscribe") == ONE_CLICK
         if not one_click:
             csrf.protect()
+        if not one_click and request.form.get("action") == "reprendre":
+            reminders.resume(registration)
+            flash("C'est fait : les rappels de cette inscription reprennent.", "success")
+            return redirect(url_for(".stop", token=token), 303)
         reminders.stop(registration)
         if not one_click:
             flash("C'est fait : vous ne recevrez plus de rappel pour cette inscription.", "success")
