@@ -10,7 +10,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf
 
-from rtes_events import clock
+from rtes_events import clock, registrations
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
 from rtes_events.models import OutboxMessage, Registration
@@ -459,3 +459,6 @@ def test_the_page_after_registering_belongs_to_the_browser_that_sent_the_form(cl
     later = make_event(slug="une-autre-session")
     assert client.get(f"/evenements/{later.slug}/inscription/envoyee").status_code == 303
     assert client.get("/evenements/inconnu/inscription/envoyee").status_code == 404
+    [registration] = stored(event)
+    registrations.cancel(registration)
+    assert client.get(done).status_code == 303  # cancelled since: no « Inscription confirmée »

@@ -94,8 +94,8 @@ def done(slug: str):
     event = registry.by_slug(slug) or abort(404)
     sent = session.get(SENT) or {}
     registration = db.session.get(Registration, sent.get("registration") or 0)
-    if registration is None or registration.event_id != event.id:
-        return redirect(url_for(".form", slug=event.slug), 303)
+    if registration is None or registration.event_id != event.id or not registration.is_active:
+        return redirect(url_for(".form", slug=event.slug), 303)  # cancelled or erased since
     return render_template(
         "registration/done.html", event=event, registration=registration, created=sent.get("created")
     )
