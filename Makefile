@@ -5,7 +5,7 @@ export RTES_INSTANCE_PATH ?= $(CURDIR)/instance
 # The partner plugins, each its own package, installed editable beside the core (see README).
 PLUGINS = $(dir $(wildcard plugins/*/pyproject.toml))
 
-.PHONY: demo test lint
+.PHONY: demo test lint docs
 
 $(VENV)/bin/pip:
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,16 @@ demo: $(VENV)/bin/pip
 
 test: $(VENV)/bin/pip
 	scripts/system-packages
-	$(VENV)/bin/pip install -q -e ".[test]" $(addprefix -e ,$(PLUGINS))
+	$(VENV)/bin/pip install -q -e ".[test,docs]" $(addprefix -e ,$(PLUGINS))
 	npm ci --prefix tests/node_tools --silent --no-audit --no-fund
 	$(VENV)/bin/ruff check .
 	RTES_TEST_REQUIRE_ALL=1 $(VENV)/bin/pytest -q
+	$(MAKE) docs
+
+# The documentation site (docs/, Sphinx + MyST): nitpicky, warnings as errors; open docs/_build/html/index.html.
+docs: $(VENV)/bin/pip
+	$(VENV)/bin/pip install -q -e ".[docs]"
+	$(VENV)/bin/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
 
 lint: $(VENV)/bin/pip
 	$(VENV)/bin/ruff check .
