@@ -245,3 +245,21 @@ def test_the_site_builds_without_a_warning_and_documents_every_hook(tmp_path):
         for s in config.SETTINGS
         if f'<code class="docutils literal notranslate"><span class="pre">{s.name}</span></code>' not in table
     } == set()
+
+
+def test_the_partner_plugins_import_only_what_the_documentation_allows():
+    """What a plugin may import (docs/plugins/imports.md) is what the three partner plugins import."""
+    page = (ROOT / "docs" / "plugins" / "imports.md").read_text(encoding="utf-8")
+    allowed = set(re.findall(r"^\| `(rtes_events[\w.]*)` \|", page, re.M))
+    imported = set()
+    for path in (ROOT / "plugins").glob("*/rtes_*/**/*.py"):
+        text = path.read_text(encoding="utf-8")
+        for module, *names in re.findall(
+            r"^\s*from (rtes_events[\w.]*) import (?:\(([^)]*)\)|([\w, ]+)$)", text, re.M
+        ):
+            submodules = {f"{module}.{name.strip()}" for name in "".join(names).split(",") if name.strip()}
+            imported |= (submodules & allowed) or {module}
+        imported |= set(re.findall(r"^\s*import (rtes_events[\w.]*)", text, re.M))
+    assert len(imported) >= 10
+    assert imported - allowed == set()
+    assert not any(name.startswith("rtes_events.builtin") for name in imported)
