@@ -5,6 +5,8 @@ the agenda, on the event page and in the feeds, the ``origine`` filter) or refus
 the proposer told through the real outbox, and hostile input answered in French without a 500."""
 
 import re
+import threading
+import time as clock_time
 from datetime import time, timedelta
 
 import icalendar
@@ -13,7 +15,7 @@ from sqlalchemy import func, select
 
 from rtes_events import clock, proposals
 from rtes_events.extensions import db
-from rtes_events.models import AuditEntry, Event, EventProposal, MemberDomain, MemberOrganisation
+from rtes_events.models import AuditEntry, Event, EventProposal, MemberDomain, MemberOrganisation, User
 from rtes_events.models.proposals import RELAYED
 
 from .conftest import csrf_token, login
@@ -180,6 +182,42 @@ def test_at_most_ten_pending_proposals_per_account(client, member, admin):
     assert len(pending_of(member)) == proposals.MAX_PENDING
     proposals.refuse(admin, pending_of(member)[0], "Hors du champ de l'ESS.")
     assert propose(client, title="Une de plus").status_code == 303
+
+
+def test_the_limit_holds_when_proposals_arrive_at_once(app, member, monkeypatch):
+    """Eight pending, six more at once: two are taken. The count is slowed down so that the
+    requests overlap for sure; the row lock on the account makes them wait their turn."""
+    for n in range(proposals.MAX_PENDING - 2):
+        submitted(member, title=f"Proposition {n}")
+    count = proposals.pending_count
+
+    def slow(user):
+        result = count(user)
+        clock_time.sleep(0.05)
+        return result
+
+    monkeypatch.setattr(proposals, "pending_count", slow)
+    member_id, barrier, outcomes = member.id, threading.Barrier(6, timeout=30), []
+
+    def one(n: int) -> None:
+        with app.app_context():
+            user = db.session.get(User, member_id)
+            barrier.wait()
+            try:
+                submitted(user, title=f"Simultanée {n}")
+                outcomes.append("taken")
+            except proposals.ProposalRefused:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(n,), daemon=True) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["refused"] * 4 + ["taken"] * 2
+    assert len(pending_of(member)) == proposals.MAX_PENDING
 
 
 def test_who_may_propose_and_for_which_organisation(client, app, member, admin, make_user):
