@@ -326,6 +326,9 @@ def test_a_published_proposal_is_relayed_in_the_agenda_the_event_page_and_the_fe
 ):
     own = make_event(title="Webinaire du réseau")
     proposal = submitted(member)
+    # Kept answers before publishing: the filter is in their keys, the publication changes them.
+    assert FORM["city"] not in text(client.get("/evenements/?origine=adherents"))
+    assert b"VEVENT" not in client.get("/agenda.ics?origine=adherents").data
     proposals.publish(admin, proposal)
     event = db.session.get(EventProposal, proposal.id).event
 
@@ -355,6 +358,11 @@ def test_a_published_proposal_is_relayed_in_the_agenda_the_event_page_and_the_fe
     assert [str(c["UID"]) for c in only_own.walk("VEVENT")] == [own.uid]
     single = client.get(f"/evenements/{event.slug}.ics").get_data(as_text=True)
     assert "X-RTES-PROPOSED-BY:Ville d'Exemple-sur-Loire" in single
+
+    login(client, admin)  # the workspace page of the event says who proposed it
+    workspace = text(client.get(f"/espace/evenements/{event.id}/"))
+    assert f'<a href="/espace/propositions/{proposal.id}/">Proposé par ' in workspace
+    assert f"inscription sur {FORM['registration_url']}" in workspace
 
 
 def test_without_registration_the_event_page_offers_no_registration(client, member, admin):

@@ -1,5 +1,8 @@
 """Relayed events (proposed by a member or partner, ``proposals.py``): people register on the
-organiser's own page, or nowhere for an event « sans inscription »."""
+organiser's own page, or nowhere for an event « sans inscription »; the workspace page of such an
+event says who proposed it."""
+
+from flask import url_for
 
 from ..hookspecs import hookimpl
 from ..models.proposals import RELAYED
@@ -10,3 +13,23 @@ def rtes_registration_url(event):
     if event.registration_provider == RELAYED and event.proposal is not None:
         return event.proposal.registration_url
     return None
+
+
+@hookimpl(trylast=True)
+def rtes_workspace_event_items(user, event):
+    from ..permissions import can_manage  # here: permissions → plugins → builtin
+
+    proposal = event.proposal
+    if proposal is None:
+        return []
+    moderates = can_manage(user, None, "proposals")
+    return [
+        {
+            "label": f"Proposé par {proposal.organisation}",
+            "url": url_for("manage.proposal", proposal_id=proposal.id) if moderates else None,
+            "note": f"inscription sur {proposal.registration_url}"
+            if proposal.registration_url
+            else "sans inscription",
+            "warning": False,
+        }
+    ]
