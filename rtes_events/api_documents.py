@@ -16,8 +16,8 @@ from . import clock, replays, schema_org
 from .extensions import db
 from .models import Club, Event, EventProposal, MemberOrganisation, Replay
 from .models.members import KINDS as MEMBER_KINDS
+from .replays import FILE_ROUTES
 from .urls import external_url
-from .views.replays import FILE_ROUTES
 
 RESOURCE_TYPES = {
     "video": "VideoObject",

@@ -1,55 +1,33 @@
 """The durable outbox: side effects written in the same transaction as the change, sent by the worker.
 
 A request only adds rows to its transaction; ``rtes-events worker`` (which ``rtes-events demo`` runs
-in a thread) renders and sends them, so a slow or hanging mail server delays nobody's answer. A
-message is claimed atomically before it is sent, so any number of workers never send it twice; a
-failure is retried later with a growing delay, up to ``MAX_ATTEMPTS``.
+in a thread) sends them (``delivery.py``), so a slow or hanging mail server delays nobody's answer.
 
 Two kinds of e-mail rows: ``email`` holds a rendered message; ``registration_email`` holds only
-which registration and which template (JSON), and is rendered by the worker at its first attempt,
-then kept as an ``email`` so that retries send the very same message.
+which registration and which template (JSON), rendered when first sent. A ``webhook`` row is a
+POST of JSON to a partner (``enqueue_webhook``): its body and headers, ``Idempotency-Key``
+included, are fixed when it is queued, so every retry sends the same request.
 
-A message about a registration (``registration_id``) is checked again at every attempt, just
-before it is sent: when the registration was erased meanwhile, it is dropped, or, for a webhook
-queued with a version without personal data (``if_erased``: a partner that must still hear of a
-cancellation), that version is sent; a replay announcement to an address that opted out meanwhile
-is dropped. Erasing a registration does the same at once to what is queued for it (``forget``).
-
-A ``webhook`` row is a POST of JSON to a partner (``enqueue_webhook``): its body and headers,
-``Idempotency-Key`` included, are fixed when it is queued, so every retry sends the same request;
-it is signed when sent (``X-RTES-Signature: sha256=<HMAC-SHA256 of the body>``) with the secret
-named by the row. No answer, or a 5xx, 408 or 429: retried later; another 4xx: the partner refused
-it, the row is ``failed`` at once with the answer in ``last_error`` (``retry`` queues it again).
+A message names the registration it is about (``registration_id``), checked again when it is sent.
+Erasing a registration drops at once what is queued for it (``forget``), but for a webhook queued
+with a version without personal data (``if_erased``: a partner that must still hear of a
+cancellation), which then sends that version.
 """
 
-import hashlib
-import hmac
 import json
-import os
-import urllib.error
-import urllib.request
-from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select
 
-from . import clock, mail, opt_outs
+from . import clock, mail
 from .extensions import db
-from .models import OutboxMessage, Registration
+from .models import OutboxMessage
 
-MAX_ATTEMPTS = 8
 REGISTRATION_EMAIL = "registration_email"
 WEBHOOK = "webhook"
-WEBHOOK_TIMEOUT = 10  # seconds
-RETRIED_STATUSES = (408, 425, 429)  # 4xx answers that mean « later », not « no »
 
 
 class Dropped(Exception):
     """The message is no longer wanted (its registration erased, its address opted out): never sent."""
-
-
-class Rejected(Exception):
-    """The recipient refused the message for good (a 4xx answer): it is not retried."""
 
 
 def enqueue(
@@ -96,6 +74,8 @@ def enqueue_registration_emails(
                     "recipient": email,
                     "subject": subject,
                     "payload": json.dumps({**details, "registration": registration_id, "template": template}),
+                    "registration_id": registration_id,
+                    "purpose": template,
                 }
                 for registration_id, email in recipients
             ],
@@ -166,11 +146,11 @@ def forget(registration) -> None:
     )
     for message in queued:
         about = message.registration_id or json.loads(message.payload)["registration"]
-        if about == registration.id and not _without_personal_data(message):
-            _drop(message)
+        if about == registration.id and not without_personal_data(message):
+            drop(message)
 
 
-def _without_personal_data(message: OutboxMessage) -> bool:
+def without_personal_data(message: OutboxMessage) -> bool:
     """For a message about an erased registration: put its version without personal data in its
     place (a webhook's ``if_erased``) and return True, or return False when it has none."""
     payload = json.loads(message.payload) if message.kind == WEBHOOK else {}
@@ -183,131 +163,5 @@ def _without_personal_data(message: OutboxMessage) -> bool:
     return True
 
 
-def _still_wanted(message: OutboxMessage) -> None:
-    """Checked at every attempt, just before sending: raises ``Dropped`` when the registration the
-    message is about was erased (unless it has a version without personal data) or when it is a
-    replay announcement and the address opted out."""
-    if message.registration_id is None:
-        return
-    registration = db.session.get(Registration, message.registration_id)
-    if registration is None or registration.erased_at is not None:
-        if not _without_personal_data(message):
-            raise Dropped
-    elif message.purpose == "replay_published" and opt_outs.opted_out(registration.email):
-        raise Dropped
-
-
-def deliver_due(limit: int = 100) -> tuple[int, int]:
-    """Send the messages that are due. Returns (sent, failed)."""
-    now = clock.now()
-    ids = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    db.session.commit()
-    sent = sum(deliver(message_id) for message_id in ids)
-    return sent, len(ids) - sent
-
-
-def deliver(message_id: int) -> bool:
-    """Claim, send and record one message. True when it was sent by this call."""
-    now = clock.now()
-    # A claim older than this is a worker's that died while sending: the message is taken again.
-    claim_timeout = timedelta(seconds=current_app.config["RTES_OUTBOX_CLAIM_SECONDS"])
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == "pending",
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - claim_timeout),
-        )
-        .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
-    ).rowcount
-    db.session.commit()
-    if not claimed:
-        return False
-    message = db.session.get(OutboxMessage, message_id)
-    try:
-        _still_wanted(message)
-        if message.kind == REGISTRATION_EMAIL:
-            _render(message)
-        SENDERS[message.kind](message)
-    except Dropped:
-        _drop(message)
-        db.session.commit()
-        return False
-    except Rejected as exc:
-        message.status, message.claimed_at, message.last_error = "failed", None, str(exc)[:2000]
-        db.session.commit()
-        return False
-    except Exception as exc:  # any transport failure is recorded and retried
-        current_app.logger.warning("outbox: message %s not sent: %s", message_id, exc)
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        message.claimed_at = None
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = "failed"
-        else:
-            message.next_attempt_at = clock.now() + timedelta(minutes=2**message.attempts)
-        db.session.commit()
-        return False
-    message.status = "sent"
-    message.sent_at = clock.now()
-    message.last_error = None
-    db.session.commit()
-    return True
-
-
-def _drop(message: OutboxMessage) -> None:
+def drop(message: OutboxMessage) -> None:
     message.status, message.recipient, message.payload, message.claimed_at = "dropped", "", "", None
-
-
-def _render(message: OutboxMessage) -> None:
-    """Turn a ``registration_email`` row into the ``email`` it stands for (kept even if sending fails)."""
-    from .reminders import REMINDER, reminder_message
-
-    reference = json.loads(message.payload)
-    registration = db.session.get(Registration, reference["registration"])
-    if registration is None or registration.erased_at is not None:
-        raise Dropped
-    if reference["template"] == REMINDER:  # raises Dropped when no longer due
-        rendered = reminder_message(registration, reference["offset"], reference["starts_at"])
-    else:
-        rendered = mail.registration_message(registration, reference["template"])
-    message.kind, message.recipient = "email", registration.email
-    message.subject, message.payload = rendered["Subject"], rendered.as_string()
-
-
-def _send_email(message: OutboxMessage) -> None:
-    mail.transport().send(message.id, message.recipient, message.payload)
-
-
-def sign(body: bytes, secret: str) -> str:
-    """The ``X-RTES-Signature`` of ``body``: ``sha256=`` and the hex HMAC-SHA256 with ``secret``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _send_webhook(message: OutboxMessage) -> None:
-    payload = json.loads(message.payload)
-    name = payload["secret_setting"]
-    secret = current_app.config.get(name) or os.environ.get(name)
-    if not secret:
-        raise RuntimeError(f"{name} is not set: the message waits")
-    body = payload["body"].encode()
-    headers = {**payload["headers"], "X-RTES-Signature": sign(body, secret), "User-Agent": "rtes-events"}
-    if not payload["url"].startswith(("http://", "https://")):
-        raise Rejected(f"adresse invalide : {payload['url']!r}")
-    # http(s) only, checked above
-    request = urllib.request.Request(payload["url"], data=body, headers=headers, method="POST")  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT):  # noqa: S310
-            return
-    except urllib.error.HTTPError as answer:
-        if 400 <= answer.code < 500 and answer.code not in RETRIED_STATUSES:
-            text = answer.read(1000).decode("utf-8", "replace")
-            raise Rejected(f"HTTP {answer.code} : {text}".strip()) from None
-        raise
-
-
-SENDERS = {"email": _send_email, WEBHOOK: _send_webhook}

@@ -24,6 +24,8 @@ from .videos import parse_chapters
 
 NOTIFIED_STATUSES = ("confirmed", "attended")
 RESOURCE_FILTERS = {"video": "Vidéo", "slides": "Diaporama", "summary": "Synthèse"}
+FILES = {"diaporama": "slides", "sous-titres": "captions"}  # file routes, by the name in the URL
+FILE_ROUTES = {kind: name for name, kind in FILES.items()}
 
 
 class ReplayRefused(Exception):

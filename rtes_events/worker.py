@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 
-from . import outbox, reminders
+from . import delivery, reminders
 from .extensions import db
 
 BATCH = 100
@@ -18,7 +18,7 @@ REMINDER_CHECK_SECONDS = 30.0  # reminders are looked for at most this often (an
 def one_pass() -> tuple[int, int]:
     """Queue the reminders due, then send what is due (``rtes-events worker --once``)."""
     reminders.queue_due()
-    return outbox.deliver_due(BATCH)
+    return delivery.deliver_due(BATCH)
 
 
 def run(interval: float, stop: threading.Event, report: Callable[[int, int], None] | None = None) -> None:
@@ -37,7 +37,7 @@ def run(interval: float, stop: threading.Event, report: Callable[[int, int], Non
                 current_app.logger.exception("reminders: check failed")
                 db.session.rollback()
         try:
-            sent, failed = outbox.deliver_due(BATCH)
+            sent, failed = delivery.deliver_due(BATCH)
         except Exception:  # keep the worker alive: the next pass retries
             current_app.logger.exception("outbox: pass failed")
             db.session.rollback()

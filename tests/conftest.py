@@ -256,9 +256,9 @@ def make_registration(app):
 @pytest.fixture
 def deliver(app):
     """Run one pass of the outbox worker (what ``rtes-events worker`` does after each request)."""
-    from rtes_events import outbox
+    from rtes_events import delivery
 
-    return outbox.deliver_due
+    return delivery.deliver_due
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import accounts, clock, outbox
+from rtes_events import accounts, clock, delivery
 from rtes_events.extensions import db
 from rtes_events.importer import import_data
 from rtes_events.models import (
@@ -295,7 +295,7 @@ def limited(app_factory):
 
 def sent(app) -> int:
     """How many e-mails the worker sent (file transport)."""
-    outbox.deliver_due()
+    delivery.deliver_due()
     return len(list((Path(app.instance_path) / "outbox").glob("*.eml")))
 
 

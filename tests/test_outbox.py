@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from rtes_events import clock, outbox, registrations
+from rtes_events import clock, delivery, outbox, registrations
 from rtes_events.extensions import db
 from rtes_events.models import OutboxMessage, Registration
 
@@ -84,7 +84,7 @@ def test_a_claimed_message_is_never_sent_twice(app, make_event, make_registratio
     [message] = messages()
     message.claimed_at = clock.now()  # another worker holds it
     db.session.commit()
-    assert outbox.deliver(message.id) is False
+    assert delivery.deliver(message.id) is False
     assert outbox_messages() == []
     assert messages()[0].attempts == 0
 
@@ -93,10 +93,10 @@ def test_a_message_fails_for_good_after_the_last_attempt(app, make_event, make_r
     app.config["RTES_MAIL_URL"] = "smtp://127.0.0.1:9"
     make_registration(make_event())
     [message] = messages()
-    message.attempts = outbox.MAX_ATTEMPTS - 1
+    message.attempts = delivery.MAX_ATTEMPTS - 1
     message.next_attempt_at = clock.now()
     db.session.commit()
-    assert outbox.deliver_due() == (0, 1)
+    assert delivery.deliver_due() == (0, 1)
     assert messages()[0].status == "failed"
 
 

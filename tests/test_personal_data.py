@@ -8,7 +8,7 @@ import pytest
 from flask import template_rendered
 from sqlalchemy import event, select
 
-from rtes_events import accounts, clock, opt_outs, outbox, registrants, registrations
+from rtes_events import accounts, clock, delivery, opt_outs, outbox, registrants, registrations
 from rtes_events.extensions import db
 from rtes_events.models import OutboxMessage, Registration
 
@@ -131,7 +131,7 @@ def test_a_message_claimed_before_the_erasure_is_checked_again_when_sent(
         .values(erased_at=clock.now(), email="efface")
     )
     db.session.commit()
-    assert outbox.deliver(message.id) is False
+    assert delivery.deliver(message.id) is False
     assert db.session.get(OutboxMessage, message.id).status == "dropped"
     assert json.dumps([m["To"] for m in outbox_messages(worker_pass=False)]) == '["camille@example.org"]'
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from rtes_events import clock, outbox, registrations
+from rtes_events import clock, delivery, registrations
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
 from rtes_events.models import Event, OutboxMessage, Registration
@@ -152,7 +152,7 @@ def test_personal_data_is_purged_after_the_retention_period_while_counts_stay(
     token = registrations.calendar_token("p0@example.org").token
     old.starts_at, old.ends_at = clock.now() - timedelta(days=401), clock.now() - timedelta(days=400)
     recent.starts_at, recent.ends_at = clock.now() - timedelta(days=31), clock.now() - timedelta(days=30)
-    outbox.deliver_due()
+    delivery.deliver_due()
     old_mail, *others = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     old_mail.created_at = clock.now() - timedelta(days=400)
     old_id, others = old_mail.id, len(others)

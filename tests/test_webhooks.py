@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from rtes_events import clock, outbox
+from rtes_events import clock, delivery, outbox
 from rtes_events.extensions import db
 from rtes_events.models import OutboxMessage
 
@@ -40,7 +40,7 @@ def later() -> None:
 
 def test_a_webhook_is_posted_signed_with_its_idempotency_key(receiver):
     message_id = queue(receiver)
-    assert outbox.deliver_due() == (1, 0)
+    assert delivery.deliver_due() == (1, 0)
     [request] = receiver.requests
     assert request == {"key": "cle-1", "valid": True, "body": {"type": "essai", "n": 1}}
     assert db.session.get(OutboxMessage, message_id).status == "sent"
@@ -51,23 +51,23 @@ def test_signature_is_the_hmac_of_the_raw_body():
     import hmac
 
     expected = hmac.new(b"k", b'{"a": 1}', hashlib.sha256).hexdigest()
-    assert outbox.sign(b'{"a": 1}', "k") == f"sha256={expected}"
+    assert delivery.sign(b'{"a": 1}', "k") == f"sha256={expected}"
 
 
 def test_down_or_5xx_is_retried_with_the_same_request(receiver):
     message_id = queue(receiver)
     receiver.stop()
-    assert outbox.deliver_due() == (0, 1)
+    assert delivery.deliver_due() == (0, 1)
     message = db.session.get(OutboxMessage, message_id)
     assert message.status == "pending" and message.next_attempt_at > clock.now()
-    assert outbox.deliver_due() == (0, 0)  # not due yet: backoff
+    assert delivery.deliver_due() == (0, 0)  # not due yet: backoff
     receiver.start()
     receiver.answer = 503
     later()
-    assert outbox.deliver_due() == (0, 1)
+    assert delivery.deliver_due() == (0, 1)
     receiver.answer = 200
     later()
-    assert outbox.deliver_due() == (1, 0)
+    assert delivery.deliver_due() == (1, 0)
     assert [r["key"] for r in receiver.requests] == ["cle-1", "cle-1"]
     assert list(receiver.delivered) == ["cle-1"]
 
@@ -75,28 +75,28 @@ def test_down_or_5xx_is_retried_with_the_same_request(receiver):
 def test_a_4xx_stops_retrying_and_keeps_the_answer(receiver):
     message_id = queue(receiver)
     receiver.answer = 422
-    assert outbox.deliver_due() == (0, 1)
+    assert delivery.deliver_due() == (0, 1)
     message = db.session.get(OutboxMessage, message_id)
     assert message.status == "failed" and "HTTP 422" in message.last_error
     assert "code de session inconnu" in message.last_error
     receiver.answer = 200
     later()
-    assert outbox.deliver_due() == (0, 0)
+    assert delivery.deliver_due() == (0, 0)
     outbox.retry(message)
     db.session.commit()
-    assert outbox.deliver_due() == (1, 0)
+    assert delivery.deliver_due() == (1, 0)
 
 
 def test_429_is_retried(receiver):
     message_id = queue(receiver)
     receiver.answer = 429
-    outbox.deliver_due()
+    delivery.deliver_due()
     assert db.session.get(OutboxMessage, message_id).status == "pending"
 
 
 def test_without_its_secret_a_webhook_waits(app, receiver):
     app.config["RTES_TEST_SECRET"] = ""
     message_id = queue(receiver)
-    assert outbox.deliver_due() == (0, 1)
+    assert delivery.deliver_due() == (0, 1)
     assert receiver.requests == []
     assert "RTES_TEST_SECRET" in db.session.get(OutboxMessage, message_id).last_error

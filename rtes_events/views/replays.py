@@ -18,6 +18,7 @@ from .. import cache, clock, opt_outs, registry, replays, uploads
 from ..extensions import csrf
 from ..models.replays import ACCESS
 from ..plugins import hook
+from ..replays import FILE_ROUTES, FILES
 from ..security import HEADERS
 from ..urls import external_url
 from ..videos import chapters_text, timestamp, video_of
@@ -26,8 +27,6 @@ from .public import page_number
 bp = Blueprint("replays", __name__, url_prefix="/replays")
 
 PER_PAGE = 20
-FILES = {"diaporama": "slides", "sous-titres": "captions"}  # file routes, by the name in the URL
-FILE_ROUTES = {kind: name for name, kind in FILES.items()}
 LOCKED = "Réservé aux collectivités adhérentes — connectez-vous"
 
 

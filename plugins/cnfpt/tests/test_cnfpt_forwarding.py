@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from rtes_events import clock, outbox, registrations
+from rtes_events import clock, delivery, registrations
 from rtes_events.extensions import db
 from rtes_events.models import OutboxMessage
 from tests.conftest import csrf_token, login
@@ -47,7 +47,7 @@ def worker_pass_later():
     for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")):
         message.next_attempt_at = clock.now() - timedelta(seconds=1)
     db.session.commit()
-    return outbox.deliver_due()
+    return delivery.deliver_due()
 
 
 def test_endpoint_down_then_back_every_registration_arrives_once_signed(cnfpt, session, make_registration):
@@ -79,7 +79,7 @@ def test_a_cancellation_after_a_registration_and_the_promotion_it_gives(cnfpt, s
     register(make_registration, session, "b@example.org")
     register(make_registration, session, "c@example.org")  # waitlisted
     registrations.cancel(first)
-    outbox.deliver_due()
+    delivery.deliver_due()
     events = [(r["body"]["type"], r["body"]["inscription"]["email"]) for r in cnfpt.requests]
     assert events == [
         ("inscription.creee", "a@example.org"),
@@ -94,7 +94,7 @@ def test_a_cancellation_after_a_registration_and_the_promotion_it_gives(cnfpt, s
 def test_a_4xx_stops_and_is_shown_to_the_organiser(client, cnfpt, session, make_registration, make_user):
     cnfpt.answer = 422
     register(make_registration, session, "a@example.org")
-    assert outbox.deliver_due() == (1, 1)  # the confirmation e-mail; the refused forwarding
+    assert delivery.deliver_due() == (1, 1)  # the confirmation e-mail; the refused forwarding
     assert worker_pass_later() == (0, 0)  # not retried
     assert len(cnfpt.requests) == 1
     login(client, make_user("admin"))
@@ -107,13 +107,13 @@ def test_a_4xx_stops_and_is_shown_to_the_organiser(client, cnfpt, session, make_
     token = csrf_token(client, f"/espace/cnfpt/evenements/{session.id}/")
     url = f"/espace/cnfpt/evenements/{session.id}/transmissions/{message.id}/relancer"
     assert client.post(url, data={"csrf_token": token}).status_code == 303
-    assert outbox.deliver_due() == (1, 0)
+    assert delivery.deliver_due() == (1, 0)
     assert len(cnfpt.delivered) == 1
 
 
 def test_other_events_are_not_forwarded(cnfpt, make_event, make_registration):
     make_registration(make_event())
-    outbox.deliver_due()
+    delivery.deliver_due()
     assert cnfpt.requests == []
 
 
@@ -123,7 +123,7 @@ def test_an_erasure_before_forwarding_sends_only_the_cancellation_without_person
     erased = register(make_registration, session, "agent@example.org")
     register(make_registration, session, "autre@example.org")
     registrations.erase(erased)  # before the worker's pass: its registration was never forwarded
-    outbox.deliver_due()
+    delivery.deliver_due()
     sent = [(r["body"]["type"], r["body"]["inscription"]) for r in cnfpt.requests]
     assert [(change, person["email"]) for change, person in sent] == [
         ("inscription.creee", "autre@example.org"),
