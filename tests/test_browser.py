@@ -501,6 +501,7 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
         registrations.register(event, {**PERSON})
         db.session.commit()
+        upcoming = event.id
         past = db.session.scalar(  # the club's last session: its replay and attendance pages
             select(Event.id)
             .where(Event.club_id == event.club_id, Event.ends_at < clock.now())
@@ -519,10 +520,16 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
             found[name] = violations(page)
             nu.add(name, response.text())
 
-        crawl(page, live.url, visit, ["/espace/", f"/espace/evenements/{past}/"])
+        crawl(
+            page,
+            live.url,
+            visit,
+            ["/espace/", f"/espace/evenements/{upcoming}/", f"/espace/evenements/{past}/"],
+        )
         context.close()
     assert sum(name.endswith("(club-idf@example.org)") for name in statuses) >= 10, sorted(statuses)
     assert len(statuses) >= 30, sorted(statuses)
+    assert any(f"/{upcoming}/annuler" in name for name in statuses), sorted(statuses)
     assert {name: status for name, status in statuses.items() if status != 200} == {}
     assert {name: rules for name, rules in found.items() if rules} == {}
     nu.check()
