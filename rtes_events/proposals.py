@@ -172,6 +172,10 @@ def publish(user, proposal: EventProposal) -> Event:
     try:
         with _locked(EventProposal, proposal.id) as locked:
             _check_pending(locked)
+            if locked.ends_at <= clock.now():
+                raise ProposalRefused(
+                    "Cet événement a déjà eu lieu : il ne peut plus être publié dans l'agenda."
+                )
             event = Event(
                 slug=editing.unique_slug(clock.to_local(locked.starts_at).date(), locked.title),
                 kind=locked.kind,

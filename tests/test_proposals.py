@@ -374,6 +374,17 @@ def test_without_registration_the_event_page_offers_no_registration(client, memb
     assert 'name="email"' not in text(form)
 
 
+def test_a_proposal_whose_date_has_passed_is_not_published(client, member, admin):
+    proposal = submitted(member)
+    proposal.starts_at, proposal.ends_at = clock.now() - timedelta(days=2), clock.now() - timedelta(days=1)
+    db.session.commit()
+    login(client, admin)
+    publish(client, proposal)
+    assert "Cet événement a déjà eu lieu" in text(client.get(f"/espace/propositions/{proposal.id}/"))
+    assert db.session.get(EventProposal, proposal.id).state == "pending"
+    assert db.session.scalar(select(func.count(Event.id))) == 0
+
+
 def test_the_team_refuses_with_a_reason_sent_to_the_proposer(client, app, member, admin, outbox_messages):
     proposal = submitted(member)
     login(client, admin)
