@@ -170,6 +170,12 @@ def test_the_demo_serves_with_gunicorn_and_a_worker_prints_its_accounts_and_stop
     finally:
         rest = stop(process, signal.SIGINT)
     assert process.returncode == 0 and "Traceback" not in rest, rest
+    again, lines_again = start_demo(tmp_path, port)  # a restart: the same accounts; SIGTERM stops it too
+    try:
+        assert accounts_of(lines_again) == found
+    finally:
+        rest = stop(again, signal.SIGTERM)
+    assert again.returncode == 0 and "Traceback" not in rest, rest
 
 
 def test_the_demo_accounts_are_made_once_per_instance_and_their_passwords_kept(app):
