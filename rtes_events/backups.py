@@ -31,8 +31,9 @@ from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import make_url
 
-from . import cache, uploads
+from . import cache, clock, uploads
 from .extensions import db
+from .formatting import moment
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -63,8 +64,9 @@ class Backup:
 
     def describe(self) -> str:
         kind = "SQLite" if self.manifest["database"] == "sqlite" else "PostgreSQL"
+        taken = datetime.fromisoformat(self.manifest["created_at"]).astimezone(clock.PARIS)
         return (
-            f"sauvegarde du {self.manifest['created_at']} (base {kind}, révision "
+            f"sauvegarde du {moment(taken)} (base {kind}, révision "
             f"{self.manifest['alembic_revision']}, {len(self.files)} fichier(s) déposé(s))"
         )
 
@@ -145,6 +147,7 @@ def open_backup(path: Path, work: Path) -> Backup:
         kind = manifest["database"]
         if {"alembic_revision", "created_at"} - manifest.keys():
             raise KeyError("alembic_revision")
+        datetime.fromisoformat(manifest["created_at"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BackupError(f"{path} : manifeste absent ou illisible.") from exc
     if manifest.get("format") != FORMAT or kind not in DUMPS or DUMPS[kind] not in listed:
