@@ -30,7 +30,9 @@ BODY_LIMIT = 500  # entries kept in process
 LOCAL_BYTES = 64 * 1024 * 1024  # bodies kept ready to send by each process, in bytes
 VEVENT_LIMIT = 50_000
 TIMEOUT = 7 * 24 * 3600  # a key never comes back once its data changed: this only frees the space
-HARMLESS_SESSION_KEYS = {"csrf_token", "_fresh", "_id", "_permanent"}
+# Session keys no cached page depends on ("registration_sent": which registration the browser's
+# last form made, read by the page after the form alone, never cached).
+HARMLESS_SESSION_KEYS = {"csrf_token", "_fresh", "_id", "_permanent", "registration_sent"}
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Last-Modified")
 
 

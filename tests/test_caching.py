@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import icalendar
 import pytest
+from flask import session
 from sqlalchemy import event as sa_event
 from sqlalchemy import update
 
@@ -169,6 +170,17 @@ def test_pages_of_signed_in_users_or_with_a_flash_are_never_cached(client, event
     assert "Message pour vous seul" not in client.get(url).get_data(as_text=True)
     client.set_cookie("remember_token", "1|abc")
     assert client.get(url).headers["Cache-Control"] == "private, no-store"
+
+
+def test_the_registration_remembered_for_the_page_after_the_form_keeps_pages_cacheable(app):
+    """The session remembers the browser's last registration for the page after the form (never
+    cached); no cached page depends on it, while a flash message still makes a page personal."""
+    cookie = f"{app.config['SESSION_COOKIE_NAME']}=x"
+    with app.test_request_context("/evenements/", headers={"Cookie": cookie}):
+        session.update(csrf_token="t", registration_sent={"registration": 1, "created": True})
+        assert cache.anonymous()
+        session["_flashes"] = [("success", "Message pour vous seul")]
+        assert not cache.anonymous()
 
 
 def test_a_flash_is_shown_once_and_never_kept(client, events):
