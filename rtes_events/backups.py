@@ -30,6 +30,7 @@ from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import cache, clock, uploads
 from .extensions import db
@@ -125,6 +126,10 @@ def backup(folder: Path) -> Path:
             draft.replace(target)
     except OSError as exc:
         raise BackupError(f"Sauvegarde impossible dans {folder} : {exc.strerror or exc}.") from exc
+    except SQLAlchemyError as exc:
+        raise _unreachable(exc) from exc
+    except sqlite3.Error as exc:
+        raise BackupError(f"Copie de la base SQLite impossible : {exc}.") from exc
     return target
 
 
@@ -210,15 +215,27 @@ def restore(backup: Backup) -> str | None:
 
 
 def check_empty() -> None:
-    """Refuse a database that holds data (the migrations' own rows aside)."""
-    engine = db.engine
-    with engine.connect() as connection:
-        for name in inspect(connection).get_table_names():
-            if name not in SEEDED_TABLES and connection.scalar(select(func.count()).select_from(table(name))):
-                raise BackupError(
-                    f"La base de données n'est pas vide (table « {name} ») : une sauvegarde ne se restaure "
-                    "que dans une base vide (créez une nouvelle base, ou supprimez le fichier SQLite)."
-                )
+    """Refuse a database that holds data (the migrations' own rows aside), or that cannot be reached."""
+    try:
+        with db.engine.connect() as connection:
+            names = inspect(connection).get_table_names()
+            full = [name for name in names if name not in SEEDED_TABLES and _holds_rows(connection, name)]
+    except SQLAlchemyError as exc:
+        raise _unreachable(exc) from exc
+    if full:
+        raise BackupError(
+            f"La base de données n'est pas vide (table « {full[0]} ») : une sauvegarde ne se restaure "
+            "que dans une base vide (créez une nouvelle base, ou supprimez le fichier SQLite)."
+        )
+
+
+def _unreachable(exc: SQLAlchemyError) -> BackupError:
+    url = safe_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    return BackupError(f"Base de données injoignable ({url}) : {getattr(exc, 'orig', None) or exc}.")
+
+
+def _holds_rows(connection, name: str) -> bool:
+    return bool(connection.scalar(select(func.count()).select_from(table(name))))
 
 
 def _expected_name(name: str) -> bool:

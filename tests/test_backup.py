@@ -126,6 +126,12 @@ def test_a_damaged_or_missing_backup_is_refused_and_nothing_is_written(app, make
         assert db.inspect(db.engine).get_table_names() == []
         assert not uploads.folder().exists() or not any(uploads.folder().iterdir())
 
+    unreachable = _make_app(tmp_path / "elsewhere", f"sqlite:///{tmp_path / 'absent' / 'base.sqlite3'}")
+    for args in (["restore", str(path), "--yes"], ["backup", str(tmp_path / "vers")]):
+        result = invoke(unreachable, *args)
+        assert result.exit_code == 1 and "Base de données injoignable (sqlite:///" in result.output
+    assert not (tmp_path / "vers").exists() or not any((tmp_path / "vers").iterdir())  # no half archive
+
     # the database the backup came from is not empty: refused before any question
     result = invoke(app, "restore", str(path))
     assert result.exit_code == 1 and "La base de données n'est pas vide (table « " in result.output
