@@ -206,6 +206,19 @@ def clubs(app) -> dict:
     return {slug: db.session.scalar(select(Club).where(Club.slug == slug)) for slug in (OWN_CLUB, OTHER_CLUB)}
 
 
+def new_event(**values) -> Event:
+    """A published webinar three weeks ahead, 14 h – 16 h Paris time, not yet added to a session."""
+    starts = clock.to_utc(clock.local_today() + timedelta(days=21), time(14))
+    defaults = {
+        "kind": "webinaire",
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=2),
+        "mode": "online",
+        "status": "published",
+    }
+    return Event(**{**defaults, **values})
+
+
 @pytest.fixture
 def make_event(app):
     """Create a published event, by default a webinar three weeks ahead, 14 h – 16 h Paris time."""
@@ -213,18 +226,7 @@ def make_event(app):
 
     def factory(**values) -> Event:
         n = next(counter)
-        day = clock.local_today() + timedelta(days=21)
-        starts = clock.to_utc(day, time(14))
-        defaults = {
-            "slug": f"evenement-{n}",
-            "kind": "webinaire",
-            "title": f"Événement de test {n}",
-            "starts_at": starts,
-            "ends_at": starts + timedelta(hours=2),
-            "mode": "online",
-            "status": "published",
-        }
-        event = Event(**{**defaults, **values})
+        event = new_event(**{"slug": f"evenement-{n}", "title": f"Événement de test {n}", **values})
         db.session.add(event)
         db.session.commit()
         return event

@@ -6,18 +6,16 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import time as clock_time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import accounts, clock
+from rtes_events import accounts
 from rtes_events.extensions import db
 from rtes_events.models import Event, OutboxMessage
 
-from .conftest import PASSWORD, PERSON, _make_app, free_port
+from .conftest import PASSWORD, PERSON, _make_app, free_port, new_event
 from .servers import ROOT, Browser, GunicornServer
 
 SLUG = "webinaire-partage"
@@ -30,19 +28,7 @@ def shared(postgres, redis_server, tmp_path_factory):
     url = postgres.url(postgres.new_database(template=postgres.template))
     app = _make_app(tmp_path_factory.mktemp("shared") / "instance", url)
     with app.app_context():
-        starts = clock.to_utc(clock.local_today() + timedelta(days=21), clock_time(14))
-        db.session.add(
-            Event(
-                slug=SLUG,
-                kind="webinaire",
-                title="Webinaire servi par deux serveurs",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                mode="online",
-                status="published",
-                capacity=50,
-            )
-        )
+        db.session.add(new_event(slug=SLUG, title="Webinaire servi par deux serveurs", capacity=50))
         accounts.create_user("equipe@rtes.fr", accounts.Scope("admin", (), None), PASSWORD)
         db.session.commit()
         db.engine.dispose()
@@ -94,13 +80,10 @@ def places_left(browser: Browser) -> str:
 
 def test_a_change_through_a_is_served_by_b_within_the_check_interval(servers):
     a, b = client(servers[0], "192.0.2.1"), client(servers[1], "192.0.2.1")
-    before = places_left(b)
+    before = int(places_left(b))
     assert register(a, "vu-par-b@example.org") == 303
-    deadline = time.monotonic() + CHECK_SECONDS + 0.5
-    while places_left(b) == before:
-        assert time.monotonic() < deadline, "B still serves the page as it was before the change"
-        time.sleep(0.1)
-    assert int(places_left(b)) == int(before) - 1
+    time.sleep(CHECK_SECONDS + 0.3)  # every process of B has asked the database again by now
+    assert [int(places_left(b)) for _ in range(6)] == [before - 1] * 6
 
 
 def test_conditional_requests_answered_by_one_are_right_on_the_other(servers):
@@ -165,8 +148,8 @@ def pending(app) -> int:
     return left
 
 
-def received_ids(smtp) -> list[str]:
-    return [message["Message-ID"] for _, _, message in smtp.messages]
+def recipients(smtp) -> list[str]:
+    return [address for _, to, _ in smtp.messages for address in to]
 
 
 def wait_until_sent(app, seconds: float) -> None:
@@ -202,8 +185,8 @@ def test_two_workers_draining_one_outbox_send_every_message_once(outbox_env, smt
         for process in workers:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
-    ids = received_ids(smtp_server)
-    assert len(ids) == 40 and len(set(ids)) == 40
+    received = recipients(smtp_server)
+    assert len(received) == 40 and len(set(received)) == 40
     logs = [(tmp_path / f"worker-{n}.log").read_text() for n in range(2)]
     assert all("envoy" in log for log in logs), "both workers took part"
 
@@ -226,6 +209,6 @@ def test_a_worker_killed_mid_batch_leaves_its_claims_to_another(outbox_env, smtp
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
-    ids = received_ids(smtp_server)
+    received = recipients(smtp_server)
     # At least once over SMTP: the message being sent when the worker died may arrive twice.
-    assert len(set(ids)) == 30 and len(ids) <= 31
+    assert len(set(received)) == 30 and len(received) <= 31
