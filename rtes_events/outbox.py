@@ -131,22 +131,30 @@ def retry(message: OutboxMessage) -> None:
 
 
 def forget(registration) -> None:
-    """Drop what is still queued for ``registration`` (being erased), in the caller's transaction; a
-    webhook queued with a version without personal data keeps only that version."""
-    queued = db.session.scalars(
+    """Erase ``registration``'s data from the outbox, in the caller's transaction: what is still to
+    send (pending, or failed and so open to a retry) is dropped, but a webhook queued with a version
+    without personal data keeps only that version; what was sent keeps its subject, date and
+    status, without its recipient address or content."""
+    about_it = db.session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.status == "pending",
             or_(
                 OutboxMessage.registration_id == registration.id,
                 and_(  # queued before messages named their registration
-                    OutboxMessage.kind == REGISTRATION_EMAIL, OutboxMessage.recipient == registration.email
+                    OutboxMessage.kind == REGISTRATION_EMAIL,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.recipient == registration.email,
                 ),
             ),
         )
     )
-    for message in queued:
-        about = message.registration_id or json.loads(message.payload)["registration"]
-        if about == registration.id and not without_personal_data(message):
+    for message in about_it:
+        if message.registration_id is None and json.loads(message.payload)["registration"] != registration.id:
+            continue
+        if message.status == "sent":
+            message.payload = ""
+            if message.kind != WEBHOOK:
+                message.recipient = ""
+        elif message.status != "dropped" and not without_personal_data(message):
             drop(message)
 
 
