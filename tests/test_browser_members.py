@@ -1,7 +1,7 @@
 """Member authorities in a real browser: an admin adds a member and imports a CSV, the public page
 shows them on the map; an agent of a member gets access by the e-mailed link, opens members-only
 slides and proposes an event that an admin publishes into the feed; every page passes axe-core's
-WCAG 2.1 AA rules (and the members pages the Nu Html Checker)."""
+WCAG 2.1 AA rules and the Nu Html Checker."""
 
 import re
 import time
@@ -108,6 +108,7 @@ def mails_to(outbox_messages, address: str, count: int) -> list:
 def test_a_member_gets_access_by_e_mail_opens_members_slides_and_proposes_an_event_published_in_the_feed(
     live,  # noqa: F811
     chromium,  # noqa: F811
+    nu,  # noqa: F811
     outbox_messages,
 ):
     with live.app_context():
@@ -121,11 +122,15 @@ def test_a_member_gets_access_by_e_mail_opens_members_slides_and_proposes_an_eve
     page = member_context.new_page()
     found = {}
 
+    def audit(name: str, shown) -> None:
+        nu.add(name, shown.content())
+        found[name] = violations(shown)
+
     # Member access: a work address of the demo's example member, the link read from the e-mail.
     page.goto(live.url + f"/replays/{EUROPE}/")
     assert page.get_by_role("link", name=re.compile("Télécharger le diaporama")).count() == 0
     page.goto(live.url + "/proposer")
-    found["/proposer (anonymous)"] = violations(page)
+    audit("/proposer (anonymous)", page)
     page.get_by_role("link", name="obtenez votre accès adhérent").click()
     page.get_by_role("textbox", name="Adresse e-mail").fill(AGENT)
     page.get_by_role("button", name="Recevoir mon lien d'accès").click()
@@ -144,7 +149,7 @@ def test_a_member_gets_access_by_e_mail_opens_members_slides_and_proposes_an_eve
 
     # A proposal, through the form, with an error first.
     page.get_by_role("link", name="Proposer un événement").click()
-    found["/proposer"] = violations(page)
+    audit("/proposer", page)
     page.get_by_role("textbox", name=re.compile("^Titre")).fill(PROPOSED)
     page.get_by_label("Type d'événement").select_option("rencontre")
     day = clock.local_today() + timedelta(days=45)
@@ -158,28 +163,28 @@ def test_a_member_gets_access_by_e_mail_opens_members_slides_and_proposes_an_eve
     page.get_by_role("button", name="Envoyer ma proposition").click()
     alert = page.get_by_role("alert").inner_text()
     assert "Indiquez la ville" in alert and "commençant par https://" in alert
-    found["/proposer with errors"] = violations(page)
+    audit("/proposer with errors", page)
     page.get_by_role("textbox", name=re.compile("^Ville")).fill("Exemple-sur-Seine")
     page.get_by_role("textbox", name=re.compile("^Lien d'inscription")).fill("https://ville-exemple.fr/forum")
     page.get_by_role("button", name="Envoyer ma proposition").click()
     assert "est enregistrée" in page.get_by_role("status").inner_text()
     assert "En attente de validation" in page.get_by_role("table").inner_text()
-    found["/proposer/mes-propositions"] = violations(page)
+    audit("/proposer/mes-propositions", page)
 
     # An admin publishes it from the queue.
     admin_context = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris", bypass_csp=True)
     team = admin_context.new_page()
     sign_in(team, live.url, "moderation@rtes.fr")
     team.get_by_role("link", name="Propositions").click()
-    found["/espace/propositions/"] = violations(team)
+    audit("/espace/propositions/", team)
     team.get_by_role("link", name=PROPOSED).click()
-    found["/espace/propositions/<id>/"] = violations(team)
+    audit("/espace/propositions/<id>/", team)
     team.get_by_role("button", name="Refuser la proposition").click()
     assert "Raison du refus" in team.get_by_role("alert").inner_text()
-    found["refusal with errors"] = violations(team)
+    audit("refusal with errors", team)
     team.get_by_role("button", name="Publier dans l'agenda").click()
     assert "est publié dans l'agenda" in team.get_by_role("status").inner_text()
-    found["/espace/propositions/ after publishing"] = violations(team)
+    audit("/espace/propositions/ after publishing", team)
     admin_context.close()
 
     # The member is told, sees it published, and it is in the agenda and its feed.
@@ -193,10 +198,11 @@ def test_a_member_gets_access_by_e_mail_opens_members_slides_and_proposes_an_eve
     assert page.get_by_role("link", name=re.compile("S'inscrire")).get_attribute("href") == (
         "https://ville-exemple.fr/forum"
     )
-    found["event page"] = violations(page)
+    audit("event page", page)
     member_context.close()
     with urllib.request.urlopen(live.url + "/agenda.ics?origine=adherents") as response:  # noqa: S310
         feed = response.read().decode()
     assert f"SUMMARY:{PROPOSED}" in feed.replace("\r\n ", "")
     assert "X-RTES-PROPOSED-BY:Ville d'Exemple" in feed.replace("\r\n ", "")
     assert {path: rules for path, rules in found.items() if rules} == {}
+    nu.check()
