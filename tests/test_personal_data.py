@@ -15,6 +15,7 @@ from rtes_events.models import OutboxMessage, Registration
 from .conftest import PASSWORD, csrf_token
 from .webhook_server import Receiver
 
+BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
 SECRET = "cle du partenaire"
 
 
