@@ -78,7 +78,28 @@ class EventSpeaker(db.Model):
     speaker: Mapped[Speaker] = relationship(lazy="joined")
 
 
-class Event(db.Model):
+class Scheduled:
+    """Paris times and French labels of what has a kind, a mode and naive UTC ``starts_at``/``ends_at``:
+    events, and the proposals of events."""
+
+    @property
+    def local_start(self) -> datetime:
+        return clock.to_local(self.starts_at)
+
+    @property
+    def local_end(self) -> datetime:
+        return clock.to_local(self.ends_at)
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def mode_label(self) -> str | None:
+        return MODES.get(self.mode) if self.mode else None
+
+
+class Event(Scheduled, db.Model):
     """One event. Times are stored as naive UTC; ``all_day`` events span whole Paris days."""
 
     __tablename__ = "events"
@@ -159,22 +180,6 @@ class Event(db.Model):
     @property
     def is_past(self) -> bool:
         return self.ends_at < clock.now()
-
-    @property
-    def local_start(self) -> datetime:
-        return clock.to_local(self.starts_at)
-
-    @property
-    def local_end(self) -> datetime:
-        return clock.to_local(self.ends_at)
-
-    @property
-    def kind_label(self) -> str:
-        return KINDS.get(self.kind, self.kind)
-
-    @property
-    def mode_label(self) -> str | None:
-        return MODES.get(self.mode) if self.mode else None
 
     @property
     def status_label(self) -> str:

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
 from ..extensions import db
-from .events import KINDS, MODES
+from .events import Scheduled
 
 RELAYED = "organisateur"  # the registration provider of a relayed event
 STATES = {"pending": "En attente de validation", "published": "Publiée", "refused": "Refusée"}
 
 
-class EventProposal(db.Model):
+class EventProposal(Scheduled, db.Model):
     """An event proposed by a member's, a partner's or the team's account. Times are naive UTC, as
     events'. ``registration_url`` None: the event takes no registration."""
 
@@ -58,22 +58,6 @@ class EventProposal(db.Model):
     @property
     def state_label(self) -> str:
         return STATES.get(self.state, self.state)
-
-    @property
-    def local_start(self) -> datetime:
-        return clock.to_local(self.starts_at)
-
-    @property
-    def local_end(self) -> datetime:
-        return clock.to_local(self.ends_at)
-
-    @property
-    def kind_label(self) -> str:
-        return KINDS.get(self.kind, self.kind)
-
-    @property
-    def mode_label(self) -> str:
-        return MODES.get(self.mode, self.mode)
 
     # What ``formatting.when`` reads of an event.
     all_day = False
