@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     database.configure(app)
     db.init_app(app)
+    database.close_sessions(app)
     migrate.init_app(app, db, directory=str(shipped_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -2,9 +2,16 @@
 
 import sqlite3
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from .extensions import db
+
+# PostgreSQL's « the server is going away » states (admin_shutdown, crash_shutdown, cannot_connect_now):
+# the connection is dead, as after a network failure, though the driver reports it as an error.
+SHUTDOWN_STATES = {"57P01", "57P02", "57P03"}
 
 
 def configure(app: Flask) -> None:
@@ -18,6 +25,27 @@ def configure(app: Flask) -> None:
         options.setdefault("connect_args", {"timeout": 30})
     else:
         options.setdefault("pool_pre_ping", True)
+
+
+def close_sessions(app: Flask) -> None:
+    """End each request's session after Flask-SQLAlchemy would (registered after ``db.init_app``, so it
+    runs first): a connection the database closed since the last query (a restart) is dropped with
+    the session, instead of failing the answer already made with a 500."""
+
+    @app.teardown_appcontext
+    def remove_session(exception=None) -> None:
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            current_app.logger.warning("database: connection lost at the end of a request: %s", error.orig)
+            db.session.registry.clear()
+
+
+@event.listens_for(Engine, "handle_error")
+def _shutdown_is_a_disconnect(context) -> None:
+    """A server shutting down ends every pooled connection: SQLAlchemy then drops the whole pool."""
+    if getattr(context.original_exception, "sqlstate", None) in SHUTDOWN_STATES:
+        context.is_disconnect = True
 
 
 @event.listens_for(Engine, "connect")
