@@ -56,16 +56,17 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def refuse_nul_bytes() -> None:
     """No text of a request may hold a NUL character: no page or form has a use for one, and
-    PostgreSQL refuses it in any string (the request would fail deep inside with a 500). A path or
-    a form holding one is refused; a query value holding one is dropped, as unknown filters are."""
+    PostgreSQL refuses it in any string (the request would fail deep inside with a 500). A path
+    holding one is not found, a form holding one refused; a query value holding one is dropped, as
+    unknown filters are."""
     if any("\x00" in value for value in request.args.values()):
         request.args = ImmutableMultiDict(
             [(key, value) for key, value in request.args.items(multi=True) if "\x00" not in value]
         )
-    texts = [request.path]
-    if request.method == "POST" and request.mimetype in FORM_TYPES:
-        texts += request.form.values()
-    if any("\x00" in text for text in texts):
+    if "\x00" in request.path:
+        abort(404)  # no page's address holds one
+    form = request.method == "POST" and request.mimetype in FORM_TYPES
+    if form and any("\x00" in value for value in request.form.values()):
         abort(400)
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
-from openapi_core.templating.paths.exceptions import PathNotFound
+from openapi_core.templating.paths.exceptions import PathNotFound, ServerNotFound
 from openapi_schema_validator import validate as validate_schema
 from openapi_spec_validator import validate
 from sqlalchemy import update
@@ -61,7 +61,9 @@ class Api:
             self.spec.validate_request(request)
         try:
             self.spec.validate_response(request, WerkzeugOpenAPIResponse(response))
-        except PathNotFound:  # a slug holding a « / »: no route, and no path of the document either
+        # A slug holding a « / »: no route, and no path of the document either (openapi-core finds no
+        # server for a path with an empty segment, ``…/evenements//``).
+        except (PathNotFound, ServerNotFound):
             assert response.status_code == 404, path
             validate_schema(response.get_json(), self.document["components"]["schemas"]["Error"])
         return response
