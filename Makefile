@@ -2,7 +2,7 @@
 VENV ?= .venv
 PYTHON ?= python3
 export RTES_INSTANCE_PATH ?= $(CURDIR)/instance
-# The partner plugins, each its own package, installed editable beside the core (see README).
+# The partner plugins, each its own package, installed editable beside the core (see docs/deploy/install.md).
 PLUGINS = $(dir $(wildcard plugins/*/pyproject.toml))
 
 .PHONY: demo test lint docs
