@@ -12,7 +12,8 @@ author = "RTES"
 copyright = "RTES, AGPL-3.0-or-later"  # noqa: A001 (Sphinx's name)
 release = tomllib.loads((HERE.parent / "pyproject.toml").read_text())["project"]["version"]
 language = "fr"
-smartquotes = False  # the pages already write « » and ’ where French wants them; English keeps its apostrophes
+# The pages already write « » and ’ where French wants them; English keeps its apostrophes.
+smartquotes = False
 
 extensions = ["myst_parser", "sphinx.ext.autodoc", "rtes_settings"]
 myst_enable_extensions = ["colon_fence", "deflist", "attrs_block"]
