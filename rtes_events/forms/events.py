@@ -140,8 +140,27 @@ def web_address(form, field):
             )
 
 
-class EventForm(FlaskForm):
+class ScheduledForm(FlaskForm):
+    """A form whose date and hours are checked together once each is readable: its ``schedule()``
+    gives the times, or raises ValueError with a French message, shown under the end time."""
+
+    SCHEDULE_FIELDS = ("date", "start_time", "end_time")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not any(self[name].errors for name in self.SCHEDULE_FIELDS):
+            try:
+                self.schedule()
+            except ValueError as error:
+                self.end_time.errors.append(str(error))
+                return False
+        return valid
+
+
+class EventForm(ScheduledForm):
     """A session: ``configure`` sets what the user may choose, ``event_data`` gives ``editing`` its values."""
+
+    SCHEDULE_FIELDS = ("date", "start_time", "end_time", "end_date")
 
     kind = SelectField(
         "Type de session",
@@ -308,17 +327,6 @@ class EventForm(FlaskForm):
         if field.data and self.date.data and field.data < self.date.data:
             raise ValidationError("La date de fin précède la date de début.")
 
-    def validate(self, extra_validators=None) -> bool:
-        """The fields, then the hours together once each date and hour is readable."""
-        valid = super().validate(extra_validators)
-        if not any(self[name].errors for name in ("date", "start_time", "end_time", "end_date")):
-            try:
-                self.schedule()
-            except ValueError as error:
-                self.end_time.errors.append(str(error))
-                return False
-        return valid
-
     def validate_registration_closes(self, field):
         if field.data and self.registration_opens.data and field.data <= self.registration_opens.data:
             raise ValidationError("La clôture des inscriptions doit suivre leur ouverture.")
@@ -397,7 +405,7 @@ class EventForm(FlaskForm):
         }
 
 
-class PostponeForm(FlaskForm):
+class PostponeForm(ScheduledForm):
     """The new date of a session, or none yet; the hours stay the same unless new ones are given."""
 
     date = FrenchDateField(
@@ -422,17 +430,7 @@ class PostponeForm(FlaskForm):
         elif self.start_time.data or self.end_time.data:
             raise ValidationError("Indiquez la nouvelle date, ou laissez les heures vides.")
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if not any(self[name].errors for name in ("date", "start_time", "end_time")):
-            try:
-                self.new_schedule()
-            except ValueError as error:
-                self.end_time.errors.append(str(error))
-                return False
-        return valid
-
-    def new_schedule(self) -> dict | None:
+    def schedule(self) -> dict | None:
         """The session's new times, or None when the new date is not known yet."""
         if self.date.data is None:
             return None

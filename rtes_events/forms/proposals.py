@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from .. import clock, editing, proposals
 from ..models.events import KINDS, MODES
-from .events import FrenchDateField, FrenchTimeField, _choices, needed, one_of, text
+from .events import FrenchDateField, FrenchTimeField, ScheduledForm, _choices, needed, one_of, text
 from .fields import length, required, strip
 
 REGISTRATION = {"lien": "Sur le site de l'organisateur (lien ci-dessous)", "aucune": "Sans inscription"}
@@ -25,7 +25,7 @@ def https_address(form, field):
             )
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(ScheduledForm):
     """An event to relay in the agenda; ``values`` gives ``proposals`` what was typed."""
 
     organisation = StringField(
@@ -96,17 +96,6 @@ class ProposalForm(FlaskForm):
     def validate_city(self, field):
         if self.mode.data in ("onsite", "hybrid") and not field.data:
             raise ValidationError("Indiquez la ville d'un événement sur place ou hybride.")
-
-    def validate(self, extra_validators=None) -> bool:
-        """The fields, then the hours together once each is readable."""
-        valid = super().validate(extra_validators)
-        if not any(self[name].errors for name in ("date", "start_time", "end_time")):
-            try:
-                self.schedule()
-            except ValueError as error:
-                self.end_time.errors.append(str(error))
-                return False
-        return valid
 
     def schedule(self) -> dict:
         times = editing.schedule(self.date.data, self.start_time.data, self.end_time.data)

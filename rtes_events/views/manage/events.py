@@ -136,7 +136,7 @@ def event_postpone(event_id: int):
         return render_template("manage/event_postpone.html", event=event, form=form)
     if not form.validate():
         return render_template("manage/event_postpone.html", event=event, form=form), 400
-    new = form.new_schedule()
+    new = form.schedule()
     done = (
         "Session reportée : les personnes inscrites sont prévenues."
         if new
