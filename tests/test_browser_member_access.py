@@ -3,15 +3,14 @@ page and its password form, an expired link, a members-only event's refusal and 
 the workspace — every one passes axe-core's WCAG 2.1 AA rules and the Nu Html Checker."""
 
 import re
-from datetime import timedelta
 
 from sqlalchemy import select
 
-from rtes_events import accounts, clock
+from rtes_events import accounts
 from rtes_events.extensions import db
-from rtes_events.models import Event, MemberDomain
+from rtes_events.models import MemberDomain
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, new_event
 from .test_browser import audited_page, chromium, live, nu, sign_in, violations  # noqa: F401
 from .test_browser_members import AGENT, mails_to
 
@@ -25,18 +24,8 @@ def test_member_access_pages_pass_the_accessibility_rules(live, audited_page, nu
         member_id = db.session.scalar(
             select(MemberDomain.organisation_id).where(MemberDomain.domain == "ville-exemple.fr")
         )
-        starts = clock.now() + timedelta(days=30)
         db.session.add(
-            Event(
-                slug="reserve-adherents",
-                kind="webinaire",
-                title="Webinaire réservé aux adhérents",
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=1),
-                mode="online",
-                status="published",
-                audience="members",
-            )
+            new_event(slug="reserve-adherents", title="Webinaire réservé aux adhérents", audience="members")
         )
         db.session.commit()
     found = {}
