@@ -6,6 +6,7 @@ row), then counts, then writes, and nothing more: side effects (e-mails, partner
 outbox rows added to the same transaction, rendered and sent later by the worker.
 """
 
+import dataclasses
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,6 +53,12 @@ MEMBERS_ONLY = (
 class Outcome:
     registration: Registration
     created: bool  # False when the e-mail was already registered: the link was sent again
+    # Read when the outcome is made, before the commit expires the registration: answering the
+    # person then needs no query, and no database still up once their registration is stored.
+    registration_id: int = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.registration_id = self.registration.id
 
 
 def unavailable(event: Event) -> str | None:
@@ -231,8 +238,9 @@ def _active(event_id: int, email: str) -> Registration | None:
 def _resubmitted(registration: Registration) -> Outcome:
     """Someone already registered submits again: the link is sent again, nothing is counted (no lock)."""
     hook().rtes_registration_resubmitted(registration=registration)
+    outcome = Outcome(registration, created=False)
     db.session.commit()
-    return Outcome(registration, created=False)
+    return outcome
 
 
 def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome:

@@ -65,26 +65,28 @@ def form(slug: str):
     event = registry.by_slug(slug) or abort(404)
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
     form = registration_form(fields)()
-    page = {"event": event, "form": form, "places_left": registrations.places_left(event)}
+
+    def page(status: int = 200, **shown):
+        places_left = registrations.places_left(event)  # counted only for a page shown
+        return render_template(
+            "registration/form.html", event=event, form=form, places_left=places_left, **shown
+        ), status
+
     if reason := registrations.refusal(event):
-        status = 409 if form.is_submitted() else 200
         _, elsewhere = registrations.where_to_register(event)  # a partner's page, while open there
-        return render_template("registration/form.html", refusal=reason, elsewhere=elsewhere, **page), status
+        return page(409 if form.is_submitted() else 200, refusal=reason, elsewhere=elsewhere)
     if not form.is_submitted():
-        return render_template("registration/form.html", **page)
+        return page()
     if not form.validate():
-        return render_template("registration/form.html", **page), 400
+        return page(400)
     try:
         outcome = registrations.register(event, form.registration_data(), account=current_user)
     except RegistrationRefused as refused:
-        page["places_left"] = registrations.places_left(event)
         members_only = isinstance(refused, registrations.MembersOnly)
-        status = 403 if members_only else 409
-        return render_template(
-            "registration/form.html", refused=refused.messages, members_only=members_only, **page
-        ), status
-    session[SENT] = {"registration": outcome.registration.id, "created": outcome.created}
-    return redirect(url_for(".done", slug=event.slug), 303)
+        return page(403 if members_only else 409, refused=refused.messages, members_only=members_only)
+    # From here on, nothing reads the database: the registration is stored, whatever happens to it.
+    session[SENT] = {"registration": outcome.registration_id, "created": outcome.created}
+    return redirect(url_for(".done", slug=slug), 303)
 
 
 @bp.get("/evenements/<slug>/inscription/envoyee")
