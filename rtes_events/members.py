@@ -1,7 +1,8 @@
 """Member authorities: who is a member, by the domain of a work e-mail address."""
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
+from . import clock
 from .extensions import db
 from .models import MemberDomain, MemberOrganisation
 
@@ -52,14 +53,37 @@ def is_public_webmail(domain: str) -> bool:
     return domain.lower() in PUBLIC_WEBMAIL_DOMAINS
 
 
-def organisation_for_email(email: str, *, current_only: bool = True) -> MemberOrganisation | None:
-    """The member authority whose domain the address is on; a current member unless told otherwise."""
+def current_year() -> int:
+    return clock.local_today().year
+
+
+def current_clause():
+    """The SQL condition of a current membership (see ``MemberOrganisation.is_current``)."""
+    return or_(MemberOrganisation.until.is_(None), MemberOrganisation.until > current_year())
+
+
+def _on_domain(email: str) -> Select | None:
+    """The query of the member authority whose domain the address is on (None: no domain, or a
+    public webmail's)."""
     domain = domain_of(email)
     if not domain or is_public_webmail(domain):
         return None
-    organisation = db.session.scalar(
-        select(MemberOrganisation).join(MemberDomain).where(MemberDomain.domain == domain)
-    )
+    return select(MemberOrganisation).join(MemberDomain).where(MemberDomain.domain == domain)
+
+
+def organisation_for_email(email: str, *, current_only: bool = True) -> MemberOrganisation | None:
+    """The member authority whose domain the address is on; a current member unless told otherwise."""
+    query = _on_domain(email)
+    organisation = db.session.scalar(query) if query is not None else None
     if organisation is None or (current_only and not organisation.is_current):
         return None
     return organisation
+
+
+def current_member_id_sql(email: str):
+    """The id of the current member authority whose domain the address is on, as SQL for a
+    statement to evaluate (no query of its own), or None when the address cannot be a member's."""
+    query = _on_domain(email)
+    if query is None:
+        return None
+    return query.where(current_clause()).with_only_columns(MemberOrganisation.id).scalar_subquery()

@@ -12,13 +12,12 @@ import re
 from dataclasses import dataclass, field
 
 from slugify import slugify
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from . import clock
 from .extensions import db
 from .formatting import one_line
-from .members import is_public_webmail
+from .members import current_clause, is_public_webmail
 from .models import MemberDomain, MemberOrganisation, Region
 from .models.members import KINDS
 
@@ -44,15 +43,6 @@ class MemberError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
-
-
-def current_year() -> int:
-    return clock.local_today().year
-
-
-def current_clause():
-    """The SQL condition of a current membership (see ``MemberOrganisation.is_current``)."""
-    return or_(MemberOrganisation.until.is_(None), MemberOrganisation.until > current_year())
 
 
 def kind_of(text) -> str:

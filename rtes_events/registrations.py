@@ -20,7 +20,7 @@ from sqlalchemy.orm import lazyload
 from . import clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
-from .members import organisation_for_email
+from .members import current_member_id_sql, organisation_for_email
 from .models import CalendarToken, Event, OutboxMessage, Registration
 from .models.registrations import ACTIVE, FUNCTIONS, new_token
 from .permissions import can_manage, is_member
@@ -154,15 +154,18 @@ FIELD_LABELS = {"first_name": "Prénom", "last_name": "Nom", "organisation": "Or
 def locked_event(event_id: int):
     """A transaction holding the event's write lock, committed on success.
 
-    The lock must be the transaction's first statement, so any transaction still open is committed
-    first. ``RTES_REGISTRATION_LOCK = False`` turns the lock off: only the concurrency test's
-    control case does so, to show the race it prevents.
+    Callers hold no uncommitted change. On SQLite the lock must be the transaction's first
+    statement, so the transaction still open (reads) is ended first. PostgreSQL takes the lock within
+    it: in READ COMMITTED each statement after the lock sees what was committed before, and the
+    registration saves a round trip or three. ``RTES_REGISTRATION_LOCK = False`` turns the lock off:
+    only the concurrency test's control case does so, to show the race it prevents.
     """
     session = db.session
-    session.commit()
     locking = current_app.config["RTES_REGISTRATION_LOCK"]
-    if locking and session.get_bind().dialect.name == "sqlite":
-        session.execute(text("BEGIN IMMEDIATE"))
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()
+        if locking:
+            session.execute(text("BEGIN IMMEDIATE"))
     query = (
         select(Event)
         .where(Event.id == event_id)
@@ -206,48 +209,36 @@ def register(event: Event, data: dict, *, window: bool = True, account=None) -> 
     errors = [m for messages in hook().rtes_validate_registration(event=event, data=values) for m in messages]
     if errors:
         raise RegistrationRefused(*errors)
-    values["member_organisation_id"] = _member_organisation_id(values["email"], account)
-    if existing := _active(event.id, values["email"]):
-        return _resubmitted(existing)
+    values["member_organisation_id"] = _member_organisation(values["email"], account)
     try:
         with locked_event(event.id) as locked:
             return _register_locked(locked, values, window)
     except IntegrityError:
-        # Another request registered the same e-mail at the same instant: that one stands.
-        if existing := _active(event.id, values["email"]):
-            return _resubmitted(existing)
-        with locked_event(event.id) as locked:  # and was cancelled meanwhile
+        # Only without the lock: another request registered the same e-mail at the same instant.
+        # Again under the lock, that one stands (or, cancelled meanwhile, this one is made).
+        with locked_event(event.id) as locked:
             return _register_locked(locked, values, window)
 
 
-def _member_organisation_id(email: str, account) -> int | None:
-    organisation = organisation_for_email(email)
-    if organisation is None and is_member(account):
-        organisation = account.member_organisation
-    return organisation.id if organisation is not None else None
-
-
-def _active(event_id: int, email: str) -> Registration | None:
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.event_id == event_id, Registration.email == email, Registration.status != "cancelled"
-        )
-    )
-
-
-def _resubmitted(registration: Registration) -> Outcome:
-    """Someone already registered submits again: the link is sent again, nothing is counted (no lock)."""
-    hook().rtes_registration_resubmitted(registration=registration)
-    outcome = Outcome(registration, created=False)
-    db.session.commit()
-    return outcome
+def _member_organisation(email: str, account):
+    """The member authority of a new registration: that of its e-mail's domain, else the signed-in
+    member's. SQL that its INSERT evaluates, rather than a query of its own."""
+    own = account.member_organisation_id if is_member(account) else None
+    on_domain = current_member_id_sql(email)
+    return own if on_domain is None else func.coalesce(on_domain, own)
 
 
 def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome:
-    """Count and insert, under the event's lock (a duplicate e-mail fails on the unique index)."""
+    """Count and insert, under the event's lock (a duplicate e-mail fails on the unique index).
+
+    Someone already registered who submits again is sent their link again; nothing is counted."""
     if reason := refusal(event, window=window):  # again, under the lock: the event may have changed meanwhile
         raise RegistrationRefused(reason)
-    confirmed, last_position = _places_taken(event.id)
+    confirmed, last_position, existing = _places_taken(event.id, values["email"])
+    if existing is not None:
+        registration = db.session.get(Registration, existing)
+        hook().rtes_registration_resubmitted(registration=registration)
+        return Outcome(registration, created=False)
     if event.capacity is None or confirmed < event.capacity:
         status, position = "confirmed", None
     elif event.waitlist:
@@ -263,13 +254,16 @@ def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome
     return Outcome(registration, created=True)
 
 
-def _places_taken(event_id: int) -> tuple[int, int]:
-    """The confirmed count and the last waiting-list position of an event, in one query."""
+def _places_taken(event_id: int, email: str) -> tuple[int, int, int | None]:
+    """An event's confirmed count, its last waiting-list position, and the active registration of
+    ``email`` if there is one, in one query."""
     waiting = Registration.status == "waitlisted"
+    mine = (Registration.email == email) & (Registration.status != "cancelled")
     return db.session.execute(
         select(
             func.count().filter(Registration.status.in_(COUNTED)),
             func.coalesce(func.max(Registration.waitlist_position).filter(waiting), 0),
+            func.max(Registration.id).filter(mine),
         ).where(Registration.event_id == event_id)
     ).one()
 

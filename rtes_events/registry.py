@@ -174,9 +174,11 @@ def months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
-def by_slug(slug: str) -> Event | None:
-    """A public event by slug; drafts are not public."""
-    return db.session.scalar(select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES)))
+def by_slug(slug: str, *options) -> Event | None:
+    """A public event by slug; drafts are not public. ``options``: loader options for what the
+    caller needs, e.g. ``lazyload(Event.speaker_links)`` where speakers are not shown."""
+    query = select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
+    return db.session.scalar(query.options(*options))
 
 
 def clubs() -> list[Club]:

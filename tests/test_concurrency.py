@@ -60,8 +60,8 @@ def statuses(event_id: int) -> dict[str, int]:
 def slowed(count):
     """``count`` followed by a pause: widens the window between counting and inserting."""
 
-    def slow(event_id: int) -> int:
-        result = count(event_id)
+    def slow(*arguments):
+        result = count(*arguments)
         time.sleep(0.05)
         return result
 

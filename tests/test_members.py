@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from rtes_events import memberships
 from rtes_events.extensions import db
 from rtes_events.importer import InvalidImport, import_data
-from rtes_events.members import PUBLIC_WEBMAIL_DOMAINS, organisation_for_email
+from rtes_events.members import PUBLIC_WEBMAIL_DOMAINS, current_year, organisation_for_email
 from rtes_events.models import MemberDomain, MemberOrganisation
 
 from .conftest import TWO_CLUBS
@@ -135,7 +135,7 @@ def test_organisation_for_email_follows_domains_and_membership_years(app):
     found = organisation_for_email("agent@Ville-Exemple.fr")
     assert found is not None and found.name == "Ville d'Exemple"
     assert organisation_for_email("someone@gmail.com") is None
-    memberships.end(found, memberships.current_year())
+    memberships.end(found, current_year())
     db.session.commit()
     assert organisation_for_email("agent@ville-exemple.fr") is None
     assert organisation_for_email("agent@ville-exemple.fr", current_only=False) is found

@@ -8,6 +8,7 @@ import pytest
 from rtes_events import memberships
 from rtes_events.extensions import db
 from rtes_events.importer import import_data
+from rtes_events.members import current_year
 from rtes_events.models import MemberOrganisation
 from rtes_events.region_shapes import REGIONS
 
@@ -113,7 +114,7 @@ def test_a_member_change_is_seen_at_once_by_the_cached_page(client, members):
     assert first.headers["Cache-Control"] == "public, no-cache"
     assert client.get("/adherents/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     member = db.session.query(MemberOrganisation).filter_by(name="Ville de Paris").one()
-    memberships.end(member, memberships.current_year())
+    memberships.end(member, current_year())
     db.session.commit()
     again = client.get("/adherents/", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200

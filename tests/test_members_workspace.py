@@ -7,10 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import memberships
 from rtes_events.extensions import db
 from rtes_events.importer import import_data
-from rtes_events.members import organisation_for_email
+from rtes_events.members import current_year, organisation_for_email
 from rtes_events.models import AuditEntry, MemberOrganisation
 
 from .conftest import TWO_CLUBS, csrf_token, login
@@ -132,7 +131,7 @@ def test_an_admin_edits_then_ends_a_membership(client, admin):
     assert len(entries("member.updated")) == 1
 
     assert organisation_for_email("agent@ville-exemple.fr") is not None
-    year = memberships.current_year()
+    year = current_year()
     response = client.post(
         f"/espace/adherents/{member.id}/fin", data={"csrf_token": csrf_token(client, url), "year": str(year)}
     )

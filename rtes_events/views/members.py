@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import cache, memberships, registry
 from ..extensions import db
+from ..members import current_year
 from ..models import Region
 from ..models.members import KINDS
 from ..region_shapes import HEIGHT, INSETS, REGIONS, WIDTH
@@ -64,7 +65,7 @@ def kind_filter() -> str:
 
 
 @bp.get("/adherents/")
-@cache.public(("shared",), key=lambda: (kind_filter(), memberships.current_year()), moments=False)
+@cache.public(("shared",), key=lambda: (kind_filter(), current_year()), moments=False)
 def index():
     kind = kind_filter()
     members = memberships.current_members(kind or None)

@@ -12,11 +12,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from .. import personal_data, registrations, registry
 from ..extensions import db, limiter
 from ..forms import registration_form
-from ..models import Registration
+from ..models import Event, Registration
 from ..plugins import hook
 from ..registrations import RegistrationRefused
 from ..security import private
@@ -62,7 +63,7 @@ def _mail_sent(response) -> bool:
     deduct_when=_mail_sent,
 )
 def form(slug: str):
-    event = registry.by_slug(slug) or abort(404)
+    event = registry.by_slug(slug, lazyload(Event.speaker_links)) or abort(404)  # the form shows no speakers
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
     form = registration_form(fields)()
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ... import audit, memberships
 from ...extensions import db
 from ...forms.members import ConfirmImportForm, EndForm, ImportForm, MemberForm
+from ...members import current_clause, current_year
 from ...models import AuditEntry, MemberOrganisation, Region
 from ...models.members import KINDS
 from ...permissions import can_manage
@@ -72,9 +73,9 @@ def members():
     if region:
         statement = statement.where(MemberOrganisation.region_code == region)
     if state == "adherents":
-        statement = statement.where(memberships.current_clause())
+        statement = statement.where(current_clause())
     elif state == "anciens":
-        statement = statement.where(~memberships.current_clause())
+        statement = statement.where(~current_clause())
     else:
         state = "tous"
     if query:
@@ -150,7 +151,7 @@ def member_edit(member_id: int):
         "manage/member_form.html",
         form=form,
         member=member,
-        end_form=EndForm(year=str(memberships.current_year())),
+        end_form=EndForm(year=str(current_year())),
         year_url=member_url(member) if MEMBER_YEAR_ENDPOINT in current_app.view_functions else None,
         history=history(member),
         label=audit.label,
