@@ -81,8 +81,8 @@ def organisation_for_email(email: str, *, current_only: bool = True) -> MemberOr
 
 
 def current_member_id_sql(email: str):
-    """The id of the current member authority whose domain the address is on, as SQL for a
-    statement to evaluate (no query of its own), or None when the address cannot be a member's."""
+    """The id of the current member authority whose domain the address is on, as a scalar subquery
+    for a statement to read (no query of its own), or None when the address cannot be a member's."""
     query = _on_domain(email)
     if query is None:
         return None

@@ -10,10 +10,11 @@ import dataclasses
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, null, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -209,44 +210,43 @@ def register(event: Event, data: dict, *, window: bool = True, account=None) -> 
     errors = [m for messages in hook().rtes_validate_registration(event=event, data=values) for m in messages]
     if errors:
         raise RegistrationRefused(*errors)
-    values["member_organisation_id"] = _member_organisation(values["email"], account)
+    own_member = account.member_organisation_id if is_member(account) else None
     try:
         with locked_event(event.id) as locked:
-            return _register_locked(locked, values, window)
+            return _register_locked(locked, values, own_member, window)
     except IntegrityError:
         # Only without the lock: another request registered the same e-mail at the same instant.
         # Again under the lock, that one stands (or, cancelled meanwhile, this one is made).
         with locked_event(event.id) as locked:
-            return _register_locked(locked, values, window)
+            return _register_locked(locked, values, own_member, window)
 
 
-def _member_organisation(email: str, account):
-    """The member authority of a new registration: that of its e-mail's domain, else the signed-in
-    member's. SQL that its INSERT evaluates, rather than a query of its own."""
-    own = account.member_organisation_id if is_member(account) else None
-    on_domain = current_member_id_sql(email)
-    return own if on_domain is None else func.coalesce(on_domain, own)
-
-
-def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome:
+def _register_locked(event: Event, values: dict, own_member: int | None, window: bool = True) -> Outcome:
     """Count and insert, under the event's lock (a duplicate e-mail fails on the unique index).
 
-    Someone already registered who submits again is sent their link again; nothing is counted."""
+    Someone already registered who submits again is sent their link again; nothing is counted. A new
+    registration belongs to the member authority of its e-mail's domain, else to ``own_member``
+    (the signed-in member's)."""
     if reason := refusal(event, window=window):  # again, under the lock: the event may have changed meanwhile
         raise RegistrationRefused(reason)
-    confirmed, last_position, existing = _places_taken(event.id, values["email"])
-    if existing is not None:
-        registration = db.session.get(Registration, existing)
+    standing = _standing(event.id, values["email"])
+    if standing.existing is not None:
+        registration = db.session.get(Registration, standing.existing)
         hook().rtes_registration_resubmitted(registration=registration)
         return Outcome(registration, created=False)
-    if event.capacity is None or confirmed < event.capacity:
+    if event.capacity is None or standing.confirmed < event.capacity:
         status, position = "confirmed", None
     elif event.waitlist:
-        status, position = "waitlisted", last_position + 1
+        status, position = "waitlisted", standing.last_position + 1
     else:
         raise RegistrationRefused("Cet événement est complet.")
     registration = Registration(
-        event=event, status=status, waitlist_position=position, consent_at=clock.now(), **values
+        event=event,
+        status=status,
+        waitlist_position=position,
+        consent_at=clock.now(),
+        member_organisation_id=standing.member or own_member,
+        **values,
     )
     db.session.add(registration)
     db.session.flush()
@@ -254,18 +254,28 @@ def _register_locked(event: Event, values: dict, window: bool = True) -> Outcome
     return Outcome(registration, created=True)
 
 
-def _places_taken(event_id: int, email: str) -> tuple[int, int, int | None]:
-    """An event's confirmed count, its last waiting-list position, and the active registration of
-    ``email`` if there is one, in one query."""
+class Standing(NamedTuple):
+    confirmed: int  # the event's confirmed registrations
+    last_position: int  # its last waiting-list position (0: nobody waits)
+    existing: int | None  # the active registration of the e-mail, if any
+    member: int | None  # the current member authority of the e-mail's domain, if any
+
+
+def _standing(event_id: int, email: str) -> Standing:
+    """What registering ``email`` to an event must know, read in one query under the lock."""
     waiting = Registration.status == "waitlisted"
     mine = (Registration.email == email) & (Registration.status != "cancelled")
-    return db.session.execute(
-        select(
-            func.count().filter(Registration.status.in_(COUNTED)),
-            func.coalesce(func.max(Registration.waitlist_position).filter(waiting), 0),
-            func.max(Registration.id).filter(mine),
-        ).where(Registration.event_id == event_id)
-    ).one()
+    member = current_member_id_sql(email)
+    return Standing(
+        *db.session.execute(
+            select(
+                func.count().filter(Registration.status.in_(COUNTED)),
+                func.coalesce(func.max(Registration.waitlist_position).filter(waiting), 0),
+                func.max(Registration.id).filter(mine),
+                member if member is not None else null(),
+            ).where(Registration.event_id == event_id)
+        ).one()
+    )
 
 
 def event_updated(event_id: int, rescheduled: bool) -> list[Registration]:

@@ -70,7 +70,7 @@ def slowed(count):
 
 @pytest.fixture
 def slow_count(monkeypatch):
-    monkeypatch.setattr(registrations, "_places_taken", slowed(registrations._places_taken))
+    monkeypatch.setattr(registrations, "_standing", slowed(registrations._standing))
 
 
 def test_confirmed_never_exceeds_capacity(app, make_event, slow_count):
@@ -99,7 +99,7 @@ def _worker(url: str, instance: str, event_id: int, first: int, lock: bool, barr
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "RTES_REGISTRATION_LOCK": lock, "RTES_MAIL_URL": "file:"}
     )
-    registrations._places_taken = slowed(registrations._places_taken)
+    registrations._standing = slowed(registrations._standing)
     with app.app_context():
         event = db.session.get(Event, event_id)
         barrier.wait()
