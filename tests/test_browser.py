@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -65,24 +66,30 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def live(app_factory):
-    """The demo served over HTTP on a free local port with its outbox worker, as ``rtes-events demo`` does."""
+@contextmanager
+def served(app_factory):
+    """An app of ``app_factory`` served over HTTP on a free local port (at ``app.url``)."""
     port = free_port()
     app = app_factory(RTES_BASE_URL=f"http://127.0.0.1:{port}")
-    with app.app_context():
-        load_demo()
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     app.url = f"http://127.0.0.1:{port}"
     try:
-        with worker.in_thread(app, interval=0.1):
-            yield app
+        yield app
     finally:
         server.shutdown()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def live(app_factory):
+    """The demo served over HTTP on a free local port with its outbox worker, as ``rtes-events demo`` does."""
+    with served(app_factory) as app:
+        with app.app_context():
+            load_demo()
+        with worker.in_thread(app, interval=0.1):
+            yield app
 
 
 @pytest.fixture
@@ -92,12 +99,14 @@ def page(chromium):
     context.close()
 
 
-def fill_registration(page, email: str) -> None:
+def fill_registration(
+    page, email: str, first_name="Léa", last_name="Dupont", organisation="Ville de Paris", function="Élu·e"
+) -> None:
     page.get_by_role("textbox", name="Adresse e-mail").fill(email)
-    page.get_by_role("textbox", name="Prénom").fill("Léa")
-    page.get_by_role("textbox", name=re.compile(r"^Nom\b")).fill("Dupont")
-    page.get_by_role("textbox", name="Organisation").fill("Ville de Paris")
-    page.get_by_role("combobox", name="Fonction").select_option(label="Élu·e")
+    page.get_by_role("textbox", name="Prénom").fill(first_name)
+    page.get_by_role("textbox", name=re.compile(r"^Nom\b")).fill(last_name)
+    page.get_by_role("textbox", name="Organisation").fill(organisation)
+    page.get_by_role("combobox", name="Fonction").select_option(label=function)
     page.get_by_role("checkbox", name=re.compile("J.accepte que le RTES")).check()
     page.get_by_role("button", name="M'inscrire").click()
 

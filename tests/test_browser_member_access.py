@@ -11,7 +11,7 @@ from rtes_events.extensions import db
 from rtes_events.models import MemberDomain
 
 from .conftest import PASSWORD, new_event
-from .test_browser import audited_page, chromium, live, nu, sign_in, violations  # noqa: F401
+from .test_browser import audited_page, chromium, fill_registration, live, nu, sign_in, violations  # noqa: F401
 from .test_browser_members import AGENT, mails_to
 
 NEW_PASSWORD = "une phrase de passe d'adhérent"
@@ -73,13 +73,7 @@ def test_member_access_pages_pass_the_accessibility_rules(live, audited_page, nu
 
     page.context.clear_cookies()  # anonymous again
     page.goto(live.url + "/evenements/reserve-adherents/inscription")
-    page.get_by_role("textbox", name="Adresse e-mail").fill("camille@gmail.com")
-    page.get_by_role("textbox", name="Prénom").fill("Camille")
-    page.get_by_role("textbox", name=re.compile(r"^Nom\b")).fill("Martin")
-    page.get_by_role("textbox", name="Organisation").fill("Ville voisine")
-    page.get_by_role("combobox", name="Fonction").select_option(label="Agent·e")
-    page.get_by_role("checkbox", name=re.compile("J.accepte que le RTES")).check()
-    page.get_by_role("button", name="M'inscrire").click()
+    fill_registration(page, "camille@gmail.com", "Camille", "Martin", "Ville voisine", "Agent·e")
     alert = page.get_by_role("alert")
     assert "réservé aux collectivités adhérentes" in alert.inner_text()
     assert alert.get_by_role("link", name="Ouvrir mon accès adhérent").count() == 1

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from rtes_events import accounts
 from rtes_events.extensions import db
@@ -308,18 +307,8 @@ def test_invalid_settings_on_the_integration_page_are_explained(client, agenda):
 @pytest.fixture
 def served(app_factory, agenda):
     """The site on a free local port (the same database as ``app``), with the agenda fixture's events."""
-    port = free_port()
-    app = app_factory(RTES_BASE_URL=f"http://127.0.0.1:{port}")
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.url = f"http://127.0.0.1:{port}"
-    try:
+    with test_browser.served(app_factory) as app:
         yield app
-    finally:
-        server.shutdown()
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
