@@ -6,14 +6,15 @@ The answer never tells whether an account exists; requests are limited per clien
 e-mail address (``RTES_MEMBER_ACCESS_RATE_LIMIT``, ``RTES_MEMBER_ACCESS_EMAIL_RATE_LIMIT``).
 """
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from .. import accounts
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms.accounts import MemberAccessForm, SetPasswordForm
 from ..members import domain_of, is_public_webmail
 from ..permissions import is_member
+from ..rate_limits import per_client, per_email
 from ..security import private
 
 bp = Blueprint("member_access", __name__, url_prefix="/adherents/acces")
@@ -21,34 +22,9 @@ bp = Blueprint("member_access", __name__, url_prefix="/adherents/acces")
 bp.after_request(private)
 
 
-def _address_limit() -> str:
-    return current_app.config["RTES_MEMBER_ACCESS_RATE_LIMIT"]
-
-
-def _email_limit() -> str:
-    return current_app.config["RTES_MEMBER_ACCESS_EMAIL_RATE_LIMIT"]
-
-
-def _submitted_email() -> str:
-    """The submitted address, its case and ``+tag`` variants sharing one count."""
-    local, _, domain = (request.form.get("email") or "").strip().lower()[:254].rpartition("@")
-    return f"member-access:{local.split('+')[0]}@{domain}"
-
-
-def _no_email() -> bool:
-    return not (request.form.get("email") or "").strip()
-
-
-def _mail_sent(response) -> bool:
-    """Only requests that sent an e-mail count per e-mail address."""
-    return response.status_code == 303
-
-
 @bp.route("", methods=["GET", "POST"], endpoint="request_access")
-@limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(
-    _email_limit, methods=["POST"], key_func=_submitted_email, exempt_when=_no_email, deduct_when=_mail_sent
-)
+@per_client("RTES_MEMBER_ACCESS_RATE_LIMIT")
+@per_email("RTES_MEMBER_ACCESS_EMAIL_RATE_LIMIT", "member-access")
 def request_access():
     form = MemberAccessForm()
     if not form.is_submitted():

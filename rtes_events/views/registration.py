@@ -7,7 +7,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -15,10 +14,11 @@ from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
 from .. import personal_data, registrations, registry
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import registration_form
 from ..models import Event, Registration
 from ..plugins import hook
+from ..rate_limits import per_client, per_email
 from ..registrations import RegistrationRefused
 from ..security import private
 from ..urls import external_url, webcal
@@ -30,38 +30,9 @@ SENT = "registration_sent"  # session key: the registration this browser's last 
 bp.after_request(private)
 
 
-def _rate_limit() -> str:
-    return current_app.config["RTES_REGISTRATION_RATE_LIMIT"]
-
-
-def _email_rate_limit() -> str:
-    return current_app.config["RTES_REGISTRATION_EMAIL_RATE_LIMIT"]
-
-
-def _submitted_email() -> str:
-    """The submitted address, normalised so that its case and ``+tag`` variants share one count."""
-    local, _, domain = (request.form.get("email") or "").strip().lower()[:254].rpartition("@")
-    return f"{local.split('+')[0]}@{domain}"
-
-
-def _no_email() -> bool:
-    return not (request.form.get("email") or "").strip()
-
-
-def _mail_sent(response) -> bool:
-    """Only posts that sent an e-mail (registered, or the link sent again) count per e-mail address."""
-    return response.status_code == 303
-
-
 @bp.route("/evenements/<slug>/inscription", methods=["GET", "POST"])
-@limiter.limit(_rate_limit, methods=["POST"])
-@limiter.limit(
-    _email_rate_limit,
-    methods=["POST"],
-    key_func=_submitted_email,
-    exempt_when=_no_email,
-    deduct_when=_mail_sent,
-)
+@per_client("RTES_REGISTRATION_RATE_LIMIT")
+@per_email("RTES_REGISTRATION_EMAIL_RATE_LIMIT", "registration")  # registered, or the link sent again
 def form(slug: str):
     event = registry.by_slug(slug, lazyload(Event.speaker_links)) or abort(404)  # the form shows no speakers
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
