@@ -1,6 +1,8 @@
 """Member authorities: who is a member, by the domain of a work e-mail address."""
 
-from sqlalchemy import Select, or_, select
+import functools
+
+from sqlalchemy import Select, bindparam, or_, select
 
 from . import clock
 from .extensions import db
@@ -57,16 +59,23 @@ def current_year() -> int:
     return clock.local_today().year
 
 
-def current_clause():
-    """The SQL condition of a current membership (see ``MemberOrganisation.is_current``)."""
-    return or_(MemberOrganisation.until.is_(None), MemberOrganisation.until > current_year())
+def current_clause(year=None):
+    """The SQL condition of a current membership (see ``MemberOrganisation.is_current``) in ``year``:
+    this year by default, or a bound parameter in a statement built once."""
+    year = current_year() if year is None else year
+    return or_(MemberOrganisation.until.is_(None), MemberOrganisation.until > year)
+
+
+def _member_domain(email: str) -> str | None:
+    """The domain of the address, when it can be a member's (None: no domain, or a public webmail's)."""
+    domain = domain_of(email)
+    return None if not domain or is_public_webmail(domain) else domain
 
 
 def _on_domain(email: str) -> Select | None:
-    """The query of the member authority whose domain the address is on (None: no domain, or a
-    public webmail's)."""
-    domain = domain_of(email)
-    if not domain or is_public_webmail(domain):
+    """The query of the member authority whose domain the address is on (None: it can be nobody's)."""
+    domain = _member_domain(email)
+    if domain is None:
         return None
     return select(MemberOrganisation).join(MemberDomain).where(MemberDomain.domain == domain)
 
@@ -80,10 +89,19 @@ def organisation_for_email(email: str, *, current_only: bool = True) -> MemberOr
     return organisation
 
 
-def current_member_id_sql(email: str):
-    """The id of the current member authority whose domain the address is on, as a scalar subquery
-    for a statement to read (no query of its own), or None when the address cannot be a member's."""
-    query = _on_domain(email)
-    if query is None:
-        return None
-    return query.where(current_clause()).with_only_columns(MemberOrganisation.id).scalar_subquery()
+@functools.cache
+def current_member_id_sql():
+    """The id of the current member authority on the domain bound as ``member_domain``, as a scalar
+    subquery for a statement built once to read (no query of its own): ``member_params`` binds it."""
+    return (
+        select(MemberOrganisation.id)
+        .join(MemberDomain)
+        .where(MemberDomain.domain == bindparam("member_domain"), current_clause(bindparam("member_year")))
+        .scalar_subquery()
+    )
+
+
+def member_params(email: str) -> dict | None:
+    """The values ``current_member_id_sql`` reads for the address, or None when it cannot be a member's."""
+    domain = _member_domain(email)
+    return None if domain is None else {"member_domain": domain, "member_year": current_year()}

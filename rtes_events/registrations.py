@@ -7,6 +7,7 @@ outbox rows added to the same transaction, rendered and sent later by the worker
 """
 
 import dataclasses
+import functools
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,14 +15,14 @@ from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, func, null, select, text
+from sqlalchemy import Select, bindparam, delete, func, null, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from . import clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
-from .members import current_member_id_sql, organisation_for_email
+from .members import current_member_id_sql, member_params, organisation_for_email
 from .models import CalendarToken, Event, OutboxMessage, Registration
 from .models.registrations import ACTIVE, FUNCTIONS, new_token
 from .permissions import can_manage, is_member
@@ -167,20 +168,25 @@ def locked_event(event_id: int):
         session.commit()
         if locking:
             session.execute(text("BEGIN IMMEDIATE"))
-    query = (
-        select(Event)
-        .where(Event.id == event_id)
-        .options(lazyload("*"))  # the event's own row only: its speakers and the rest are not needed here
-        .execution_options(populate_existing=True)
-    )
-    if locking:
-        query = query.with_for_update(of=Event)
     try:
-        yield session.execute(query).unique().scalar_one()
+        yield session.execute(_event_statement(locking), {"event_id": event_id}).unique().scalar_one()
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+@functools.cache
+def _event_statement(locking: bool) -> Select:
+    """The query of ``locked_event``, built once: the event's own row, read again (its speakers and the
+    rest are not needed here), with its lock unless ``locking`` is off."""
+    query = (
+        select(Event)
+        .where(Event.id == bindparam("event_id"))
+        .options(lazyload("*"))
+        .execution_options(populate_existing=True)
+    )
+    return query.with_for_update(of=Event) if locking else query
 
 
 def members_only_refusal(event: Event, email: str, account=None) -> str | None:
@@ -263,19 +269,24 @@ class Standing(NamedTuple):
 
 def _standing(event_id: int, email: str) -> Standing:
     """What registering ``email`` to an event must know, read in one query under the lock."""
+    member = member_params(email)
+    statement = _standing_statement(member is not None)
+    values = {"event_id": event_id, "email": email, **(member or {})}
+    return Standing(*db.session.connection().execute(statement, values).one())
+
+
+@functools.cache
+def _standing_statement(member: bool) -> Select:
+    """The query of ``_standing``, built once (building it costs more than running it), with the
+    member lookup or, for an address that cannot be a member's, without."""
     waiting = Registration.status == "waitlisted"
-    mine = (Registration.email == email) & (Registration.status != "cancelled")
-    member = current_member_id_sql(email)
-    return Standing(
-        *db.session.execute(
-            select(
-                func.count().filter(Registration.status.in_(COUNTED)),
-                func.coalesce(func.max(Registration.waitlist_position).filter(waiting), 0),
-                func.max(Registration.id).filter(mine),
-                member if member is not None else null(),
-            ).where(Registration.event_id == event_id)
-        ).one()
-    )
+    mine = (Registration.email == bindparam("email")) & (Registration.status != "cancelled")
+    return select(
+        func.count().filter(Registration.status.in_(COUNTED)),
+        func.coalesce(func.max(Registration.waitlist_position).filter(waiting), 0),
+        func.max(Registration.id).filter(mine),
+        current_member_id_sql() if member else null(),
+    ).where(Registration.event_id == bindparam("event_id"))
 
 
 def event_updated(event_id: int, rescheduled: bool) -> list[Registration]:

@@ -1,13 +1,14 @@
 """The event registry: the one query API for events and clubs (upcoming, past, filters, by slug)."""
 
+import functools
 from calendar import monthrange
 from dataclasses import dataclass, fields
 from datetime import date
 
 from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from . import clock
 from .extensions import db
@@ -174,11 +175,16 @@ def months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
-def by_slug(slug: str, *options) -> Event | None:
-    """A public event by slug; drafts are not public. ``options``: loader options for what the
-    caller needs, e.g. ``lazyload(Event.speaker_links)`` where speakers are not shown."""
-    query = select(Event).where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES))
-    return db.session.scalar(query.options(*options))
+def by_slug(slug: str, *, speakers: bool = True) -> Event | None:
+    """A public event by slug; drafts are not public. ``speakers=False`` where they are not shown."""
+    return db.session.scalar(_by_slug_statement(speakers), {"slug": slug})
+
+
+@functools.cache
+def _by_slug_statement(speakers: bool) -> Select:
+    """The query of ``by_slug``, built once: event pages and the registration form run it."""
+    query = select(Event).where(Event.slug == bindparam("slug"), Event.status.in_(PUBLIC_STATUSES))
+    return query if speakers else query.options(lazyload(Event.speaker_links))
 
 
 def clubs() -> list[Club]:

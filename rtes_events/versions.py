@@ -18,7 +18,7 @@ import time
 
 from flask import current_app, has_app_context
 from flask_sqlalchemy.session import Session
-from sqlalchemy import DateTime, Select, bindparam, event, func, inspect, select, update
+from sqlalchemy import DateTime, Select, Update, bindparam, event, func, inspect, select, update
 from sqlalchemy.sql.dml import UpdateBase
 
 from . import clock
@@ -86,13 +86,14 @@ def _bump(session) -> None:
     session.flush()
     scopes = session.info.pop(PENDING, None)
     if scopes:
-        session.execute(
-            update(DataVersion)
-            .where(DataVersion.scope.in_(sorted(scopes)))
-            .values(version=DataVersion.version + 1)
-            .execution_options(synchronize_session=False)
-        )
+        session.connection().execute(_bump_statement(tuple(sorted(scopes))))
         session.info[BUMPED] = True
+
+
+@functools.cache
+def _bump_statement(scopes: tuple[str, ...]) -> Update:
+    """The update of ``_bump``, built once per set of scopes: every change runs it."""
+    return update(DataVersion).where(DataVersion.scope.in_(scopes)).values(version=DataVersion.version + 1)
 
 
 @event.listens_for(Session, "after_commit")

@@ -11,12 +11,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm import lazyload
 
 from .. import personal_data, registrations, registry
 from ..extensions import db
 from ..forms import registration_form
-from ..models import Event, Registration
+from ..models import Registration
 from ..plugins import hook
 from ..rate_limits import per_client, per_email
 from ..registrations import RegistrationRefused
@@ -34,7 +33,7 @@ bp.after_request(private)
 @per_client("RTES_REGISTRATION_RATE_LIMIT")
 @per_email("RTES_REGISTRATION_EMAIL_RATE_LIMIT", "registration")  # registered, or the link sent again
 def form(slug: str):
-    event = registry.by_slug(slug, lazyload(Event.speaker_links)) or abort(404)  # the form shows no speakers
+    event = registry.by_slug(slug, speakers=False) or abort(404)  # the form shows no speakers
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
     form = registration_form(fields)()
 
