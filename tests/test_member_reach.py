@@ -2,7 +2,7 @@
 counts kept through the purge, the indicators (page, XLSX, CSV), a member's year and its export."""
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
@@ -89,6 +89,18 @@ def test_an_ended_member_no_longer_matches(members, make_event, make_registratio
     end_membership(members["ville"])
     registration = make_registration(make_event(), email=f"x@{EXAMPLE_DOMAIN}")
     assert registration.member_organisation_id is None
+
+
+def test_a_membership_ending_at_the_new_year_stops_matching_then(
+    members, make_event, make_registration, monkeypatch
+):
+    """The lookup is built once, but reads the year of each registration."""
+    members["ville"].until = YEAR + 1
+    db.session.commit()
+    event = make_event()
+    assert make_registration(event, email=f"x@{EXAMPLE_DOMAIN}").member_organisation_id == members["ville"].id
+    monkeypatch.setattr(clock, "local_today", lambda: date(YEAR + 1, 1, 2))
+    assert make_registration(event, email=f"y@{EXAMPLE_DOMAIN}").member_organisation_id is None
 
 
 def test_the_indicators_count_member_authorities_and_their_participants(reached, members):
