@@ -272,7 +272,7 @@ def _standing(event_id: int, email: str) -> Standing:
     member = member_params(email)
     statement = _standing_statement(member is not None)
     values = {"event_id": event_id, "email": email, **(member or {})}
-    return Standing(*db.session.connection().execute(statement, values).one())
+    return Standing(*db.session.execute(statement, values).one())
 
 
 @functools.cache
