@@ -1,8 +1,6 @@
 """Member authorities: who is a member, by the domain of a work e-mail address."""
 
-import functools
-
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import bindparam, or_, select
 
 from . import clock
 from .extensions import db
@@ -72,24 +70,19 @@ def _member_domain(email: str) -> str | None:
     return None if not domain or is_public_webmail(domain) else domain
 
 
-def _on_domain(email: str) -> Select | None:
-    """The query of the member authority whose domain the address is on (None: it can be nobody's)."""
+def organisation_for_email(email: str, *, current_only: bool = True) -> MemberOrganisation | None:
+    """The member authority whose domain the address is on; a current member unless told otherwise."""
     domain = _member_domain(email)
     if domain is None:
         return None
-    return select(MemberOrganisation).join(MemberDomain).where(MemberDomain.domain == domain)
-
-
-def organisation_for_email(email: str, *, current_only: bool = True) -> MemberOrganisation | None:
-    """The member authority whose domain the address is on; a current member unless told otherwise."""
-    query = _on_domain(email)
-    organisation = db.session.scalar(query) if query is not None else None
+    organisation = db.session.scalar(
+        select(MemberOrganisation).join(MemberDomain).where(MemberDomain.domain == domain)
+    )
     if organisation is None or (current_only and not organisation.is_current):
         return None
     return organisation
 
 
-@functools.cache
 def current_member_id_sql():
     """The id of the current member authority on the domain bound as ``member_domain``, as a scalar
     subquery for a statement built once to read (no query of its own): ``member_params`` binds it."""
