@@ -9,15 +9,18 @@ from .outbox import OutboxMessage
 from .partners import Partner
 from .programmes import Programme, event_programmes
 from .proposals import EventProposal
+from .questions import Answer, Question
 from .reach import ReachedOrganisation
 from .registrations import CalendarToken, Registration
 from .reminders import OrganiserReminderSent, ReminderSent, ReminderStop
 from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
+from .slots import Slot, SlotSpeaker, registration_slots
 from .surveys import SurveyAnswer, SurveyInvitation
 from .versions import DataVersion
 
 __all__ = [
+    "Answer",
     "AuditEntry",
     "CalendarToken",
     "Club",
@@ -31,6 +34,7 @@ __all__ = [
     "OutboxMessage",
     "Partner",
     "Programme",
+    "Question",
     "ReachedOrganisation",
     "Region",
     "Registration",
@@ -40,6 +44,8 @@ __all__ = [
     "ReplayCount",
     "ReplayOptOut",
     "ReplayResource",
+    "Slot",
+    "SlotSpeaker",
     "Speaker",
     "SurveyAnswer",
     "SurveyInvitation",
@@ -47,4 +53,5 @@ __all__ = [
     "User",
     "event_programmes",
     "event_words",
+    "registration_slots",
 ]
