@@ -106,4 +106,5 @@ from . import (  # noqa: E402,F401
     registrants,
     replays,
     surveys,
+    timetable,
 )
