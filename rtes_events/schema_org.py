@@ -10,7 +10,7 @@ from datetime import date, time
 
 from markupsafe import Markup
 
-from . import clock
+from . import clock, timetable
 from .feeds import clean_text
 from .models import Event
 from .urls import external_url
@@ -97,9 +97,10 @@ def _proposer(proposal) -> dict:
     return organisation
 
 
-def event_data(event: Event, *, places_left: int | None = None) -> dict:
+def event_data(event: Event, *, places_left: int | None = None, programme: bool = False) -> dict:
     """The schema.org ``Event`` of ``event`` (without ``@context``). ``places_left``, when known,
-    says whether places remain (the offer's availability)."""
+    says whether places remain (the offer's availability); with ``programme``, its slots are its
+    ``subEvent``s."""
     page_url = external_url("public.event", slug=event.slug)
     data = {
         "@type": "Event",
@@ -120,13 +121,33 @@ def event_data(event: Event, *, places_left: int | None = None) -> dict:
         data["location"] = where if len(where) > 1 else where[0]
     data["organizer"] = organisers(event)
     if speakers := event.speakers:
-        data["performer"] = [_person(speaker) for speaker in speakers]
+        data["performer"] = [person(speaker) for speaker in speakers]
     data["isAccessibleForFree"] = True
     data["offers"] = _offer(event, page_url, places_left)
+    if programme and event.slots:
+        data["subEvent"] = [_sub_event(event, slot) for slot in timetable.ordered(event)]
     return data
 
 
-def _person(speaker) -> dict:
+def _sub_event(event: Event, slot) -> dict:
+    """A slot of the programme as an ``Event`` of its own, at its Paris times."""
+    day = timetable.slot_day(slot, event)
+    sub = {
+        "@type": "Event",
+        "name": clean_text(slot.title),
+        "startDate": clock.to_local(clock.to_utc(day, slot.starts)).isoformat(timespec="seconds"),
+        "endDate": clock.to_local(clock.to_utc(day, slot.ends)).isoformat(timespec="seconds"),
+    }
+    if text := clean_text(slot.description, multiline=True):
+        sub["description"] = text
+    if slot.place:
+        sub["location"] = {"@type": "Place", "name": clean_text(slot.place)}
+    if slot.speakers:
+        sub["performer"] = [person(speaker) for speaker in slot.speakers]
+    return sub
+
+
+def person(speaker) -> dict:
     person = {"@type": "Person", "name": clean_text(speaker.name)}
     if speaker.organisation:
         person["affiliation"] = {"@type": "Organization", "name": clean_text(speaker.organisation)}

@@ -210,9 +210,9 @@ def add(user, event: Event, values: dict) -> Slot:
     """A new slot, after the slots starting at the same time."""
     _allowed(user, event)
     data = clean(event, values, _others(event))
-    slot = Slot(event=event, position=_next_position(event, data))
+    slot = Slot(position=_next_position(event, data))
     _assign(slot, data)
-    db.session.add(slot)
+    event.slots.append(slot)
     _touch(event)
     db.session.flush()
     audit.record("slot.added", event=event, actor=user, créneau=describe(slot, event))
