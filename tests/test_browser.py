@@ -225,6 +225,16 @@ def audited_page(chromium):
     context.close()
 
 
+RENCONTRE = "/evenements/exemple-rencontre-nationale-alimentation/"
+
+
+def ateliers(page) -> list[dict]:
+    """Where the example rencontre's four ateliers « au choix » are drawn on the page."""
+    slots = page.locator(".timetable-hour", has_text="Au choix").locator(".timetable-slot")
+    assert slots.count() == 4
+    return [slots.nth(n).bounding_box() for n in range(4)]
+
+
 def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
     page = audited_page
     with live.app_context():
@@ -235,6 +245,7 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
         "/evenements/?periode=passes",
         "/evenements/?type=club&region=IDF",
         f"/evenements/{event.slug}/",
+        RENCONTRE,
         "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
         f"/evenements/{event.slug}/inscription",
         f"/inscription/{token}/",
@@ -247,6 +258,17 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
         response = page.goto(live.url + path)
         found[path] = violations(page)
         nu.add(path, response.text())
+    page.goto(live.url + RENCONTRE)
+    assert len({box["y"] for box in ateliers(page)}) == 1  # four parallel ateliers side by side
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live.url + RENCONTRE)
+    boxes = ateliers(page)  # one after another on a phone, within its width
+    assert len({box["x"] for box in boxes}) == 1 and sorted(box["y"] for box in boxes) == [
+        b["y"] for b in boxes
+    ]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    found[f"{RENCONTRE} (390 px)"] = violations(page)
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(live.url + f"/evenements/{event.slug}/inscription")
     page.evaluate("document.querySelector('main form').noValidate = true")  # let the server judge
     with page.expect_response(lambda response: response.request.method == "POST") as posted:
@@ -350,6 +372,8 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         registrations.register(event, {**PERSON})
         db.session.commit()
         event_id = event.id
+        rencontre = registry.by_slug(RENCONTRE.split("/")[2])
+        rencontre_id, slot_id = rencontre.id, rencontre.slots[0].id
     found = {}
     for path in ("/connexion", "/mot-de-passe-oublie"):
         nu.add(path, page.goto(live.url + path).text())
@@ -373,6 +397,10 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         f"/espace/evenements/{event_id}/presences",
         f"/espace/evenements/{event_id}/message",
         f"/espace/evenements/{event_id}/emargement",
+        f"/espace/evenements/{event_id}/programme",
+        f"/espace/evenements/{rencontre_id}/programme",
+        f"/espace/evenements/{rencontre_id}/programme/ajouter",
+        f"/espace/evenements/{rencontre_id}/programme/{slot_id}/modifier",
         "/espace/comptes/",
         "/espace/comptes/inviter",
         "/espace/mot-de-passe",
@@ -388,6 +416,11 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         page.get_by_role("button", name="Créer la session").click()
     found["session form with errors"] = violations(page)
     nu.add("session form with errors", posted.value.text())
+    page.goto(live.url + f"/espace/evenements/{rencontre_id}/programme/ajouter")
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.get_by_role("button", name="Ajouter le créneau").click()
+    found["slot form with errors"] = violations(page)
+    nu.add("slot form with errors", posted.value.text())
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
 
