@@ -59,7 +59,7 @@ def programme(event: Event) -> list[dict]:
     """The programme of ``event``, slot by slot in programme order (Paris times)."""
     return [
         {
-            "day": timetable.slot_day(slot, event).isoformat(),
+            "day": slot.day.isoformat(),
             "startTime": f"{slot.starts:%H:%M}",
             "endTime": f"{slot.ends:%H:%M}",
             "title": slot.title,
@@ -70,7 +70,7 @@ def programme(event: Event) -> list[dict]:
             "choice": slot.choice,
             "capacity": slot.capacity,
         }
-        for slot in timetable.ordered(event)
+        for slot in timetable.programme(event)
     ]
 
 

@@ -5,12 +5,13 @@ event page) nor anything about registrants. Times carry their offset (Europe/Par
 are dates, events known only by their month are ``YYYY-MM``.
 """
 
+import functools
 import json
-from datetime import date, time
+from datetime import date, datetime, time
 
 from markupsafe import Markup
 
-from . import clock, timetable
+from . import clock
 from .feeds import clean_text
 from .models import Event
 from .urls import external_url
@@ -97,10 +98,10 @@ def _proposer(proposal) -> dict:
     return organisation
 
 
-def event_data(event: Event, *, places_left: int | None = None, programme: bool = False) -> dict:
+def event_data(event: Event, *, places_left: int | None = None, programme=()) -> dict:
     """The schema.org ``Event`` of ``event`` (without ``@context``). ``places_left``, when known,
-    says whether places remain (the offer's availability); with ``programme``, its slots are its
-    ``subEvent``s."""
+    says whether places remain (the offer's availability); the slots of its ``programme``
+    (``timetable.programme``) are its ``subEvent``s."""
     page_url = external_url("public.event", slug=event.slug)
     data = {
         "@type": "Event",
@@ -124,26 +125,26 @@ def event_data(event: Event, *, places_left: int | None = None, programme: bool 
         data["performer"] = [person(speaker) for speaker in speakers]
     data["isAccessibleForFree"] = True
     data["offers"] = _offer(event, page_url, places_left)
-    if programme and event.slots:
-        data["subEvent"] = [_sub_event(event, slot) for slot in timetable.ordered(event)]
+    if programme:
+        people = functools.cache(person)  # the same speakers come back from slot to slot
+        data["subEvent"] = [_sub_event(slot, people) for slot in programme]
     return data
 
 
-def _sub_event(event: Event, slot) -> dict:
+def _sub_event(slot, people) -> dict:
     """A slot of the programme as an ``Event`` of its own, at its Paris times."""
-    day = timetable.slot_day(slot, event)
-    sub = {
+    sub = {  # its texts are clean already (``timetable.clean``)
         "@type": "Event",
-        "name": clean_text(slot.title),
-        "startDate": clock.to_local(clock.to_utc(day, slot.starts)).isoformat(timespec="seconds"),
-        "endDate": clock.to_local(clock.to_utc(day, slot.ends)).isoformat(timespec="seconds"),
+        "name": slot.title,
+        "startDate": datetime.combine(slot.day, slot.starts, clock.PARIS).isoformat(timespec="seconds"),
+        "endDate": datetime.combine(slot.day, slot.ends, clock.PARIS).isoformat(timespec="seconds"),
     }
-    if text := clean_text(slot.description, multiline=True):
-        sub["description"] = text
+    if slot.description:
+        sub["description"] = slot.description
     if slot.place:
-        sub["location"] = {"@type": "Place", "name": clean_text(slot.place)}
+        sub["location"] = {"@type": "Place", "name": slot.place}
     if slot.speakers:
-        sub["performer"] = [person(speaker) for speaker in slot.speakers]
+        sub["performer"] = [people(speaker) for speaker in slot.speakers]
     return sub
 
 

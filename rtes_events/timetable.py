@@ -8,11 +8,13 @@ A change touches the event (its ``updated_at``, what the API's ``modifie-depuis`
 versions (``versions``) then renew the cached event page.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, case, func, select
 
 from . import audit, clock, speakers
 from .extensions import db
@@ -61,12 +63,96 @@ def ordered(event: Event) -> list[Slot]:
     return sorted(event.slots, key=lambda slot: (slot.day or first, slot.starts, slot.position, slot.id or 0))
 
 
+class Person(NamedTuple):
+    """A speaker as pages show one."""
+
+    name: str
+    organisation: str | None
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})" if self.organisation else self.name
+
+
+@dataclass
+class Shown:
+    """A slot as pages show it, read in one query with its speakers and the confirmed registrations
+    holding it (``programme``)."""
+
+    id: int
+    day: date
+    starts: time
+    ends: time
+    title: str
+    kind: str
+    place: str | None
+    description: str | None
+    choice: str | None
+    capacity: int | None
+    held: int | None
+    speakers: list[Person]
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def places_left(self) -> int | None:
+        return slot_places_left(self)
+
+
+@functools.cache
+def _programme_statement() -> Select:
+    """The query of ``programme``, built once: event pages run it."""
+    held = (
+        select(func.count())
+        .select_from(registration_slots)
+        .join(Registration, Registration.id == registration_slots.c.registration_id)
+        .where(registration_slots.c.slot_id == Slot.id, Registration.status.in_(HOLDING))
+        .correlate(Slot)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *(getattr(Slot, name) for name in SHOWN),
+            case((Slot.capacity.is_(None), None), else_=held),
+            Speaker.name,
+            Speaker.organisation,
+        )
+        .outerjoin(SlotSpeaker, SlotSpeaker.slot_id == Slot.id)
+        .outerjoin(Speaker, Speaker.id == SlotSpeaker.speaker_id)
+        .where(Slot.event_id == bindparam("event_id"))
+        .order_by(Slot.starts, Slot.position, Slot.id, SlotSpeaker.position)
+    )
+
+
+SHOWN = ("id", "day", "starts", "ends", "title", "kind", "place", "description", "choice", "capacity")
+
+
+def programme(event: Event) -> list[Shown]:
+    """The slots of ``event`` in programme order, with their speakers and places taken, in one query."""
+    first, found = event.local_start.date(), {}
+    for row in db.session.execute(_programme_statement(), {"event_id": event.id}):
+        *values, held, name, organisation = row
+        slot = found.get(values[0])
+        if slot is None:
+            slot = found[values[0]] = Shown(*values, held=held, speakers=[])
+            slot.day = slot.day or first
+        if name is not None:
+            slot.speakers.append(Person(name, organisation))
+    return sorted(found.values(), key=lambda slot: slot.day)  # stable: by start and position each day
+
+
 @dataclass
 class Hour:
     """The slots starting at one time of one day, side by side."""
 
     starts: time
-    slots: list[Slot]
+    slots: list[Shown]
+
+    @property
+    def choices(self) -> list[str]:
+        """The labels « au choix » among these slots."""
+        return list(dict.fromkeys(slot.choice for slot in self.slots if slot.choice))
 
 
 @dataclass
@@ -75,11 +161,11 @@ class Day:
     hours: list[Hour]
 
 
-def days(event: Event) -> list[Day]:
-    """The timetable of ``event``: its days, each with its start times and their slots."""
-    grouped: dict[date, dict[time, list[Slot]]] = {}
-    for slot in ordered(event):
-        grouped.setdefault(slot_day(slot, event), {}).setdefault(slot.starts, []).append(slot)
+def days(slots: list[Shown]) -> list[Day]:
+    """The timetable of a programme: its days, each with its start times and their slots."""
+    grouped: dict[date, dict[time, list[Shown]]] = {}
+    for slot in slots:
+        grouped.setdefault(slot.day, {}).setdefault(slot.starts, []).append(slot)
     return [Day(day, [Hour(at, slots) for at, slots in hours.items()]) for day, hours in grouped.items()]
 
 
@@ -94,21 +180,16 @@ def taken(slot_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def slot_places_left(slot: Slot, counts: dict[int, int] | None = None) -> int | None:
+def slot_places_left(slot: Slot | Shown, counts: dict[int, int] | None = None) -> int | None:
     """Places left in ``slot`` (None: no limit): its capacity less the confirmed registrations
-    holding it. ``counts`` (from ``taken``) saves a query per slot."""
+    holding it, from ``counts`` (``taken``, for many slots), as read (``Shown``), or else asked."""
     if slot.capacity is None:
         return None
-    held = (counts if counts is not None else taken([slot.id])).get(slot.id, 0)
+    if counts is not None:
+        held = counts.get(slot.id, 0)
+    else:
+        held = slot.held if isinstance(slot, Shown) else taken([slot.id]).get(slot.id, 0)
     return max(slot.capacity - held, 0)
-
-
-def places(event: Event) -> dict[int, int]:
-    """Places left in each slot of ``event`` that has a capacity, by slot id (one query, none
-    without such slots)."""
-    limited = [slot for slot in event.slots if slot.capacity is not None]
-    counts = taken([slot.id for slot in limited]) if limited else {}
-    return {slot.id: slot_places_left(slot, counts) for slot in limited}
 
 
 # Checking and writing.
@@ -122,7 +203,8 @@ def clean(event: Event, values: dict, others: list[dict]) -> dict:
     data["title"] = one_line(data["title"])
     for name in ("place", "choice"):
         data[name] = one_line(data[name]) or None
-    data["description"] = (data["description"] or "").replace("\x00", "").strip() or None
+    lines = str(data["description"] or "").splitlines()  # control characters out, line breaks kept
+    data["description"] = "\n".join(one_line(line) for line in lines).strip() or None
     labels = {"title": "Titre", "place": "Lieu", "choice": "Choix", "description": "Description"}
     if not data["title"]:
         raise TimetableError("Le champ « Titre » est obligatoire.")

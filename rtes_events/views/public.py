@@ -53,14 +53,16 @@ def _agenda(home: bool):
 @cache.public(("events", "shared", "registrations"), key=lambda: ())
 def event(slug: str):
     event = registry.by_slug(slug) or abort(404)
+    slots = timetable.programme(event)
     message, url = registrations.where_to_register(event)
     return render_template(
         "public/event.html",
         event=event,
         places_left=_places_left(event),
-        timetable=timetable.days(event),
+        programme=slots,
+        timetable=timetable.days(slots),
         several_days=len(timetable.event_days(event)) > 1,
-        slot_places=timetable.places(event) if _counts_places(event) else {},
+        show_slot_places=_counts_places(event),
         registration_message=message,
         registration_url=url,
         replays=[link for links in hook().rtes_replay_links(event=event) for link in links],

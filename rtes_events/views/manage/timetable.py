@@ -30,9 +30,8 @@ def timetable_page(event_id: int):
     return render_template(
         "manage/timetable.html",
         event=event,
-        days=timetable.days(event),
+        days=timetable.days(timetable.programme(event)),
         several_days=len(timetable.event_days(event)) > 1,
-        places=timetable.places(event),
         editable=editable,
         copy_form=CopyForm().configure(sources) if sources else None,
     )
