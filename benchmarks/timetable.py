@@ -23,7 +23,7 @@ from rtes_events.extensions import db
 from rtes_events.models import Event, Slot, SlotSpeaker, Speaker
 
 RENCONTRE = "exemple-rencontre-nationale-alimentation"
-ROUNDS = 9
+ROUNDS = 15
 COPIED = (
     "kind",
     "title",

@@ -20,6 +20,7 @@ SECTION_OF_MODULE = {
     "registrants": "inscrits",
     "replays": "replays",
     "surveys": "session",
+    "timetable": "deroule",
     "indicators": "indicateurs",
     "programmes": "programmes",
     "accounts": "comptes",
