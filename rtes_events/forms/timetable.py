@@ -1,13 +1,11 @@
 """The forms of an event's programme in the workspace: a slot, and the event to copy a programme from."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import NumberRange
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import SelectField, StringField, TextAreaField
 
 from .. import timetable
 from ..models.slots import KINDS
-from .events import FrenchIntegerField, FrenchTimeField, _choices, needed, one_of, optional, text
+from .events import FrenchTimeField, _choices, checkboxes, needed, one_of, places_field, text
 from .fields import length, required, strip
 
 CHOICE_HELP = (
@@ -37,29 +35,11 @@ class SlotForm(FlaskForm):
     description = TextAreaField(
         "Description", filters=[text], validators=[length("Description", timetable.LIMITS["description"])]
     )
-    speakers = SelectMultipleField(
-        "Intervenant·es",
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-        validate_choice=False,
-        validators=[one_of("Choisissez les intervenant·es dans la liste.")],
-    )
+    speakers = checkboxes("Intervenant·es", "Choisissez les intervenant·es dans la liste.")
     choice = StringField(
         "Au choix", description=CHOICE_HELP, filters=[strip], validators=[length("Au choix", 120)]
     )
-    capacity = FrenchIntegerField(
-        "Nombre de places",
-        description="Pour un créneau au choix ; vide : sans limite.",
-        validators=[
-            optional,
-            NumberRange(
-                min=1,
-                max=timetable.MAX_CAPACITY,
-                message="Le nombre de places doit être compris entre 1 et 100 000 "
-                "(laissez vide pour ne pas limiter).",
-            ),
-        ],
-    )
+    capacity = places_field("Nombre de places", "Pour un créneau au choix ; vide : sans limite.")
 
     def configure(self, event) -> "SlotForm":
         self.days = timetable.event_days(event)
