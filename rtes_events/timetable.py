@@ -397,7 +397,18 @@ def copy(user, event: Event, source: Event) -> int:
         )
     if not source.slots:
         raise TimetableError("Cette session n'a pas de programme à copier.")
-    covered, first = event_days(event), source.local_start.date()
+    event.slots = copied(source, event)
+    _touch(event)
+    db.session.flush()
+    audit.record("timetable.copied", event=event, actor=user, modèle=source.title, créneaux=len(source.slots))
+    db.session.commit()
+    return len(source.slots)
+
+
+def copied(source: Event, event: Event) -> list[Slot]:
+    """New slots for ``event`` with the times, texts, speakers and places of those of ``source``,
+    each on the same day counted from the first (a session's duplicate takes them too)."""
+    covered, first, slots = event_days(event), source.local_start.date(), []
     for slot in ordered(source):
         offset = (slot_day(slot, source) - first).days
         if offset >= len(covered):
@@ -405,20 +416,13 @@ def copy(user, event: Event, source: Event) -> int:
                 f"Le programme copié s'étend sur {offset + 1} jours : "
                 f"la session n'en compte que {len(covered)}."
             )
-        copied = Slot(
-            position=slot.position,
-            day=covered[offset] if len(covered) > 1 else None,
-            **{name: getattr(slot, name) for name in FIELDS if name not in ("day", "speakers")},
-            speaker_links=[
-                SlotSpeaker(speaker_id=link.speaker_id, position=link.position) for link in slot.speaker_links
-            ],
-        )
-        event.slots.append(copied)
-    _touch(event)
-    db.session.flush()
-    audit.record("timetable.copied", event=event, actor=user, modèle=source.title, créneaux=len(source.slots))
-    db.session.commit()
-    return len(source.slots)
+        links = [
+            SlotSpeaker(speaker_id=link.speaker_id, position=link.position) for link in slot.speaker_links
+        ]
+        values = {name: getattr(slot, name) for name in FIELDS if name not in ("day", "speakers")}
+        day = covered[offset] if len(covered) > 1 else None
+        slots.append(Slot(position=slot.position, day=day, speaker_links=links, **values))
+    return slots
 
 
 def describe(slot: Slot, event: Event) -> str:

@@ -9,7 +9,7 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import clock, timetable
+from rtes_events import clock, editing, timetable
 from rtes_events.extensions import db
 from rtes_events.import_checks import InvalidImport
 from rtes_events.importer import import_data
@@ -119,6 +119,8 @@ def test_a_programme_is_copied_onto_the_days_of_another_event(admin, make_event,
         timetable.copy(admin, copy, two_days)
     with pytest.raises(timetable.TimetableError, match="s'étend sur 2 jours"):
         timetable.copy(admin, rencontre, two_days)
+    duplicate = editing.duplicate(admin, two_days)  # a session's duplicate takes its programme
+    assert [slot.title for slot in timetable.ordered(duplicate)] == ["Jour 1", "Jour 2"]
 
 
 def test_a_co_organiser_changes_only_their_own_clubs_programmes(clubs, make_event, make_user):
