@@ -9,7 +9,7 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from rtes_events import clock, editing, timetable
+from rtes_events import clock, editing, formatting, timetable
 from rtes_events.extensions import db
 from rtes_events.import_checks import InvalidImport
 from rtes_events.importer import import_data
@@ -59,7 +59,9 @@ def test_slots_are_added_changed_reordered_removed_and_logged(admin, rencontre):
     )
     assert [s.title for s in timetable.ordered(rencontre)] == ["Ouverture", "Atelier A", "Atelier B"]
     assert second.speakers == [speaker] and opening.kind == "atelier" and first.day is None
+    changed = rencontre.updated_at
     timetable.move(admin, rencontre, second, -1)
+    assert rencontre.updated_at > changed  # what the API's « modifie-depuis » follows
     assert [s.title for s in timetable.days(timetable.programme(rencontre))[0].hours[1].slots] == [
         "Atelier B",
         "Atelier A",
@@ -101,7 +103,7 @@ def test_a_slot_that_breaks_a_rule_is_refused_in_french(admin, rencontre):
     assert len(rencontre.slots) == 1
 
 
-def test_a_programme_is_copied_onto_the_days_of_another_event(admin, make_event, rencontre):
+def test_a_programme_is_copied_onto_the_days_of_another_event(admin, client, make_event, rencontre):
     starts = clock.to_utc(clock.local_today() + timedelta(days=60), time(9))
     two_days = make_event(kind="rencontre", starts_at=starts, ends_at=starts + timedelta(days=1, hours=8))
     second_day = (clock.to_local(starts) + timedelta(days=1)).date()
@@ -121,6 +123,9 @@ def test_a_programme_is_copied_onto_the_days_of_another_event(admin, make_event,
         timetable.copy(admin, rencontre, two_days)
     duplicate = editing.duplicate(admin, two_days)  # a session's duplicate takes its programme
     assert [slot.title for slot in timetable.ordered(duplicate)] == ["Jour 1", "Jour 2"]
+    page = client.get(f"/evenements/{copy.slug}/").get_data(as_text=True)  # a heading per day
+    days = re.findall(r'<h3 class="timetable-day">(.*?)</h3>', page)
+    assert days == [formatting.day(day).capitalize() for day in timetable.event_days(copy)] and len(days) == 2
 
 
 def test_a_co_organiser_changes_only_their_own_clubs_programmes(clubs, make_event, make_user):
