@@ -107,21 +107,23 @@ def _programme_statement() -> Select:
         select(func.count())
         .select_from(registration_slots)
         .join(Registration, Registration.id == registration_slots.c.registration_id)
-        .where(registration_slots.c.slot_id == Slot.id, Registration.status.in_(HOLDING))
-        .correlate(Slot)
+        .where(registration_slots.c.slot_id == Slot.__table__.c.id, Registration.status.in_(HOLDING))
+        .correlate(Slot.__table__)
         .scalar_subquery()
     )
+    slots, links, people = Slot.__table__.c, SlotSpeaker.__table__.c, Speaker.__table__.c  # Core: no ORM
     return (
         select(
-            *(getattr(Slot, name) for name in SHOWN),
-            case((Slot.capacity.is_(None), None), else_=held),
-            Speaker.name,
-            Speaker.organisation,
+            *(slots[name] for name in SHOWN),
+            case((slots.capacity.is_(None), None), else_=held),
+            people.name,
+            people.organisation,
         )
-        .outerjoin(SlotSpeaker, SlotSpeaker.slot_id == Slot.id)
-        .outerjoin(Speaker, Speaker.id == SlotSpeaker.speaker_id)
-        .where(Slot.event_id == bindparam("event_id"))
-        .order_by(Slot.starts, Slot.position, Slot.id, SlotSpeaker.position)
+        .select_from(Slot.__table__)
+        .outerjoin(SlotSpeaker.__table__, links.slot_id == slots.id)
+        .outerjoin(Speaker.__table__, people.id == links.speaker_id)
+        .where(slots.event_id == bindparam("event_id"))
+        .order_by(slots.starts, slots.position, slots.id, links.position)
     )
 
 
