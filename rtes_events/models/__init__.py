@@ -14,6 +14,7 @@ from .registrations import CalendarToken, Registration
 from .reminders import OrganiserReminderSent, ReminderSent, ReminderStop
 from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
+from .site_pages import SitePage
 from .surveys import SurveyAnswer, SurveyInvitation
 from .versions import DataVersion
 
@@ -40,6 +41,7 @@ __all__ = [
     "ReplayCount",
     "ReplayOptOut",
     "ReplayResource",
+    "SitePage",
     "Speaker",
     "SurveyAnswer",
     "SurveyInvitation",

@@ -19,6 +19,7 @@ from . import (
     reminders,
     replays,
     seo,
+    site_pages,
     surveys,
 )
 
@@ -32,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(member_access.bp)
     app.register_blueprint(seo.bp)
     app.register_blueprint(reminders.bp)
+    app.register_blueprint(site_pages.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
