@@ -1,12 +1,12 @@
 """The admins' form of an information page (``rtes_events.site_pages``)."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, ValidationError
 
 from .. import clock
 from ..site_pages import STATUSES
+from .base import Form
 from .events import FrenchDateField
 from .fields import length, strip
 
@@ -17,7 +17,7 @@ TEXT_LABELS = {
 }
 
 
-class SitePageForm(FlaskForm):
+class SitePageForm(Form):
     """The page's text and contact; ``status`` and ``declared_on`` for the accessibility statement only."""
 
     text = TextAreaField(

@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from ..urls import RecordId
 from . import (
     api,
     auth,
@@ -25,6 +26,7 @@ from . import (
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordId  # before any route is bound
     for module in (public, registration, clubs, feeds, health, auth, manage, replays, surveys, embed):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
