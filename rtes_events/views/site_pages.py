@@ -3,6 +3,7 @@
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .. import cache, retention, site_pages
 from ..extensions import db
@@ -31,8 +32,13 @@ CHECKS = (
 
 
 @bp.app_template_global()
-def accessibility_status() -> str:
-    return site_pages.accessibility_status()
+def accessibility_status() -> str | None:
+    """For every page's footer; None on the page saying the database cannot be reached."""
+    try:
+        return site_pages.accessibility_status()
+    except (OperationalError, InterfaceError):
+        db.session.rollback()
+        return None
 
 
 @bp.get("/mentions-legales")
