@@ -21,7 +21,8 @@ CHECKS = (
     ),
     (
         "Nu Html Checker (validateur du W3C)",
-        "la validité du code HTML de ces mêmes pages (critère 8.2 du RGAA)",
+        "la validité du code HTML (critère 8.2 du RGAA) des pages publiques principales, des "
+        "formulaires, des pages adhérents et de chaque page de l'espace organisateurs",
     ),
     (
         "Parcours au clavier",
