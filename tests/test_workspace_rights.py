@@ -20,9 +20,18 @@ from .conftest import OTHER_CLUB, OWN_CLUB, PERSON, csrf_token, login
 SECRET_TITLE = "Session confidentielle de Nouvelle-Aquitaine"
 SECRET_EMAIL = "registrant.naq@example.org"
 # Value of each URL argument of a workspace route, by the scenario's object set.
-ARGUMENTS = ("event_id", "registration_id", "user_id", "fmt", "programme_id", "member_id", "proposal_id")
+ARGUMENTS = (
+    "event_id",
+    "registration_id",
+    "user_id",
+    "fmt",
+    "programme_id",
+    "member_id",
+    "proposal_id",
+    "key",
+)
 # Workspace areas for admins only, by endpoint prefix.
-ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal")
+ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal", "manage.site_page")
 
 
 @pytest.fixture
@@ -54,6 +63,7 @@ def world(clubs, make_event, make_registration, make_user):
             "programme_id": programme.id,
             "member_id": member.id,
             "proposal_id": 999_999,  # the proposals' queue is for admins only
+            "key": "mentions-legales",  # the information pages are for admins only
         },
         "other": {
             "event_id": other.id,
@@ -62,6 +72,7 @@ def world(clubs, make_event, make_registration, make_user):
             "programme_id": programme.id,
             "member_id": member.id,  # member authorities are for admins only
             "proposal_id": 999_999,
+            "key": "accessibilite",
         },
         "users": {
             "admin": make_user("admin"),
