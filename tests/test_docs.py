@@ -77,6 +77,7 @@ def route_values(admin) -> dict[str, int]:
         "proposal_id": proposal.id,
         "slot_event_id": rencontre.event_id,  # the demo rencontre's programme
         "slot_id": rencontre.id,
+        "key": "accessibilite",
     }
 
 
