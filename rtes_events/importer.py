@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from slugify import slugify
 from sqlalchemy import select
 
-from . import clock, memberships, programmes, registrations, replays
+from . import clock, memberships, programmes, questions, registrations, replays
 from .extensions import db
 from .formatting import one_line
 from .import_checks import InvalidImport, web_address
@@ -349,6 +349,7 @@ def parse_event(item: dict) -> dict:
         "plugin_data": plugin_data,
         "replay": replays.parse_import(item),
         "programmes": programmes.programmes_of_item(item),
+        "questions": questions.parse_import(item),
     }
 
 
@@ -401,6 +402,7 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
         changed = True
     db.session.flush()
     changed |= replays.apply_import(event, parsed["replay"])
+    changed |= questions.apply_import(event, parsed["questions"])
     if created:
         report.created.append(parsed["slug"])
     elif changed:

@@ -103,6 +103,7 @@ from . import (  # noqa: E402,F401
     newsletter,
     programmes,
     proposals,
+    questions,
     registrants,
     replays,
     surveys,
