@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rtes_events import registrations, registry
+from rtes_events import questions, registrations, registry
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 
@@ -50,7 +50,10 @@ HOSTILE = [
     "IDF",
 ]
 QUERY_KEYS = ["type", "region", "theme", "partenaire", "club", "periode", "q", "page", "annee", "du", "au"]
-FORM_KEYS = ["email", "first_name", "last_name", "organisation", "function", "consent", "category"]
+# The demo rencontre's questions are 1 to 5 (another event's, for the open one), the open one's 6 and 7.
+FORM_KEYS = ["email", "first_name", "last_name", "organisation", "function", "consent", "category"] + [
+    f"question-{n}" for n in (1, 6, 7)
+]
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
 value = st.one_of(st.sampled_from(HOSTILE), text, st.integers().map(str))
@@ -69,6 +72,9 @@ def site(app, make_event):
     """The demo data, an open event with one place and a waiting list, and one registration on it."""
     load_demo()
     event = make_event(slug="ouvert", capacity=1, waitlist=True)
+    questions.add(event, {"label": "Nombre", "type": "nombre", "required": True})
+    questions.add(event, {"label": "Choix", "type": "choix-multiples", "choices": ["A", "B"]})
+    db.session.commit()
     registration = registrations.register(event, PERSON).registration
     return {"event": "ouvert", "token": registration.token, "club": "club-ess-ile-de-france"}
 
@@ -141,10 +147,10 @@ def test_the_registration_form_never_causes_a_server_error(client, site, fields,
 
 @FAST
 @given(
-    action=st.sampled_from(["annuler", "effacer", "agenda/renouveler"]),
+    action=st.sampled_from(["annuler", "effacer", "agenda/renouveler", "reponses"]),
     token=st.one_of(st.none(), segment),
     with_csrf=st.booleans(),
-    extra=st.dictionaries(text, value, max_size=3),
+    extra=st.dictionaries(st.one_of(st.sampled_from(FORM_KEYS), text), value, max_size=3),
 )
 def test_registrant_actions_never_cause_a_server_error(client, site, action, token, with_csrf, extra):
     if token is None:  # a real registrant's link, fresh each time (erasure makes the previous one a 404)
