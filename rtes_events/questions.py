@@ -294,9 +294,10 @@ def export_columns(event: Event) -> list[tuple[str, object]]:
     ]
 
 
-def summary(event: Event) -> list[str]:
+def summary(event: Event, details: bool = True) -> list[str]:
     """The counts organisers need before the day, among the registrations holding a place:
-    « 74 déjeuners, dont 18 végétariens », « 3 besoins d'accessibilité », then per question."""
+    « 74 déjeuners, dont 18 végétariens », « 3 besoins d'accessibilité », then (``details``) per
+    question."""
     if not event.questions:
         return []
     rows = db.session.execute(
@@ -321,7 +322,7 @@ def summary(event: Event) -> list[str]:
     if "accessibilite" in presets:
         needs = sum(1 for value in by_question.get(presets["accessibilite"], {}).values() if value)
         lines.append(_plural(needs, "besoin d'accessibilité", "besoins d'accessibilité"))
-    for question in event.questions:
+    for question in event.questions if details else ():
         lines.append(
             f"{question.label} : {_detail(question, list(by_question.get(question.id, {}).values()))}"
         )

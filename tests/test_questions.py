@@ -10,9 +10,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from wtforms import StringField
 
 from rtes_events import clock, questions, registrations
 from rtes_events.extensions import db
+from rtes_events.forms.fields import required
+from rtes_events.hookspecs import hookimpl
 from rtes_events.importer import import_data
 from rtes_events.models import Answer, AuditEntry, Event, Question, Registration
 
@@ -304,3 +307,28 @@ def test_the_demo_rencontre_asks_lunch_diet_and_accessibility(app):
     ]
     assert [q.sensitive for q in event.questions] == [False, True, True, True, True]
     assert re.search("déjeuner", "\n".join(questions.summary(event)))
+
+
+class EmployerField:
+    """A partner's required field (as the CNFPT's), beside the organisers' questions."""
+
+    @hookimpl
+    def rtes_registration_fields(self, event):
+        return [("employer", StringField("Employeur", validators=[required("Employeur")]))]
+
+
+def test_partner_fields_stay_required_beside_the_questions(app, client, rencontre):
+    app.extensions["rtes_plugins"].register(EmployerField(), name="employer")
+    page = client.get(f"/evenements/{rencontre.slug}/inscription").get_data(as_text=True)
+    assert "Employeur" in page and "Je déjeunerai sur place" in page
+    response = register(client, rencontre)
+    body = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert (
+        "Le champ « Employeur » est obligatoire." in body and "Répondez à la question « Je déjeunerai" in body
+    )
+    data = {**form_data(client, rencontre, dejeuner="non"), "employer": "Ville de Lyon"}
+    assert client.post(f"/evenements/{rencontre.slug}/inscription", data=data).status_code == 303
+    registration = db.session.scalar(select(Registration))
+    assert registration.plugin_fields == {"employer": "Ville de Lyon"}
+    assert [answer.value for answer in registration.answers] == [False]
