@@ -22,6 +22,7 @@ PUBLIC = {
     "agenda": "/",
     "evenement": "/evenements/{slug}/",
     "inscription": "/evenements/{slug}/inscription",
+    "inscription-questions": "/evenements/{rencontre}/inscription#questions-organisateurs",
     "acces-adherent": "/adherents/acces",
 }
 WORKSPACE = {
@@ -30,6 +31,7 @@ WORKSPACE = {
     "session": "/espace/evenements/{upcoming}/",
     "session-formulaire": "/espace/evenements/{upcoming}/modifier",
     "inscrits": "/espace/evenements/{upcoming}/inscrits",
+    "questions": "/espace/evenements/{rencontre_id}/questions",
     "message": "/espace/evenements/{upcoming}/message",
     "presences": "/espace/evenements/{past}/presences",
     "replay": "/espace/evenements/{past}/replay",
@@ -79,7 +81,10 @@ def demo_values(app) -> dict:
             | {"starts_at": starts, "ends_at": starts + timedelta(hours=3)},
         )
         db.session.commit()
+        rencontre = registry.by_slug("exemple-rencontre-nationale-alimentation")
         return {
+            "rencontre": rencontre.slug,
+            "rencontre_id": rencontre.id,
             "slug": event.slug,
             "upcoming": event.id,
             "past": past,
