@@ -46,6 +46,7 @@ LABELS = {
     "member.created": "Adhérent ajouté",
     "member.updated": "Adhérent modifié",
     "member.ended": "Adhésion terminée",
+    "page.updated": "Page d'information modifiée",
     "members.imported": "Adhérents importés (CSV)",
 }
 

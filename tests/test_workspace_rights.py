@@ -30,9 +30,10 @@ ARGUMENTS = (
     "member_id",
     "proposal_id",
     "question_id",
+    "key",
 )
 # Workspace areas for admins only, by endpoint prefix.
-ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal")
+ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal", "manage.site_page")
 
 
 @pytest.fixture
@@ -70,6 +71,7 @@ def world(clubs, make_event, make_registration, make_user):
             "member_id": member.id,
             "proposal_id": 999_999,  # the proposals' queue is for admins only
             "question_id": own_question.id,
+            "key": "mentions-legales",  # the information pages are for admins only
         },
         "other": {
             "event_id": other.id,
@@ -79,6 +81,7 @@ def world(clubs, make_event, make_registration, make_user):
             "member_id": member.id,  # member authorities are for admins only
             "proposal_id": 999_999,
             "question_id": other_question.id,
+            "key": "accessibilite",
         },
         "users": {
             "admin": make_user("admin"),

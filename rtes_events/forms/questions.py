@@ -2,7 +2,6 @@
 form (and the person's management page) adds, one per question, named ``question-<id>``."""
 
 from flask import current_app, request
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, ValidationError
@@ -11,6 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import questions
 from ..formatting import one_line
 from ..models.questions import TYPES
+from .base import Form
 from .fields import length, required, strip
 
 SCOPES = {
@@ -22,7 +22,7 @@ YES_NO = [SelectChoice("oui", "Oui"), SelectChoice("non", "Non")]
 FIELD_PREFIX = "question-"
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     label = StringField(
         "Question",
         filters=[strip],
@@ -167,7 +167,7 @@ def _among(choices, message: str):
     return check
 
 
-class AnswersForm(FlaskForm):
+class AnswersForm(Form):
     """A form with the answer fields of an event's questions; ``with_questions`` makes one."""
 
     asked_questions: tuple = ()  # the event's questions, each with its field
