@@ -301,14 +301,15 @@ def summary(event: Event, details: bool = True) -> list[str]:
     if not event.questions:
         return []
     rows = db.session.execute(
-        select(Answer.registration_id, Answer.question_id, Answer.value)
+        select(Answer.registration_id, Answer.question_id, Answer.value, Registration.mode, Question.mode)
         .join(Question)
         .join(Registration, Registration.id == Answer.registration_id)
         .where(Question.event_id == event.id, Registration.status.in_(COUNTED))
     ).all()
     by_question: dict[int, dict[int, object]] = {}
-    for registration_id, question_id, value in rows:
-        by_question.setdefault(question_id, {})[registration_id] = value
+    for registration_id, question_id, value, mode, asked_of in rows:
+        if not (mode and asked_of and mode != asked_of):  # not the lunch of someone now remote
+            by_question.setdefault(question_id, {})[registration_id] = value
     presets = {question.preset: question.id for question in event.questions if question.preset}
     lines = []
     if "dejeuner" in presets:

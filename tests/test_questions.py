@@ -64,7 +64,9 @@ def post(client, url: str, data: dict | None = None):
     return client.post(url, data={"csrf_token": csrf_token(client, "/espace/mot-de-passe"), **(data or {})})
 
 
-def test_the_form_asks_the_questions_with_the_health_notice_and_stores_the_answers(client, rencontre):
+def test_the_form_asks_the_questions_with_the_health_notice_and_stores_the_answers(
+    client, rencontre, outbox_messages
+):
     page = client.get(f"/evenements/{rencontre.slug}/inscription").get_data(as_text=True)
     assert "Questions des organisateurs" in page and "Je déjeunerai sur place" in page
     assert "Sans gluten" in page and "Boucle magnétique" in page
@@ -75,6 +77,13 @@ def test_the_form_asks_the_questions_with_the_health_notice_and_stores_the_answe
     registration = db.session.scalar(select(Registration))
     given = {answer.question.preset or "nombre": answer.value for answer in registration.answers}
     assert given == {"dejeuner": True, "regime": ["Végétarien", "Sans gluten"], "nombre": 2}
+    [confirmation] = outbox_messages()
+    for body in (
+        confirmation.get_body(("plain",)).get_content(),
+        confirmation.get_body(("html",)).get_content(),
+    ):
+        assert "Je déjeunerai sur place : Oui" in body or "Je déjeunerai sur place</th><td>Oui" in body
+        assert "ne sont pas recopiées dans les e-mails" in body and "Sans gluten" not in body  # sensitive
 
 
 @pytest.mark.parametrize(
@@ -134,6 +143,11 @@ def test_a_question_of_one_mode_is_asked_of_that_mode_only(app, make_event):
     with app.test_request_context(method="POST", data={"mode": "onsite"}):
         form = form_class(meta={"csrf": False})
         assert not form.validate()  # required of those on site
+    registration = registrations.register(event, {**PERSON, "answers": {lunch.id: True}}).registration
+    assert questions.summary(event)[0] == "1 déjeuner"
+    registration.mode = "remote"  # switched to remote since: their lunch is no longer counted
+    db.session.commit()
+    assert questions.summary(event)[0] == "0 déjeuner"
 
 
 def test_organisers_manage_questions_with_the_audit_log(client, organiser, rencontre, make_registration):
