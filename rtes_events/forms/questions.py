@@ -84,19 +84,19 @@ class QuestionForm(Form):
         }
 
 
-def _no_nul(form, field) -> None:
-    if "\x00" in str(field.data or ""):
-        raise ValidationError(f"Le champ « {field.label.text} » contient un caractère interdit.")
+def _integer(data) -> int | None:
+    """A whole number as typed (« 1 200 » too), or None."""
+    text = (data or "").replace(" ", "").replace("\u202f", "")
+    return int(text) if text.isascii() and text.lstrip("-").isdigit() else None
 
 
 def _number(form, field) -> None:
-    text = (field.data or "").strip().replace(" ", "").replace("\u202f", "")
-    if not text:
+    if not (field.data or "").strip():
         return
     low, high = questions.NUMBER_RANGE
-    if not (text.isascii() and text.lstrip("-").isdigit()):
+    if _integer(field.data) is None:
         raise ValidationError(f"Le champ « {field.label.text} » attend un nombre entier (exemple : 3).")
-    if not low <= int(text) <= high:
+    if not low <= _integer(field.data) <= high:
         raise ValidationError(
             f"Le champ « {field.label.text} » attend un nombre entre {low} et {high:,}.".replace(",", " ")
         )
@@ -127,7 +127,7 @@ def _hint(question) -> str:
 def answer_field(question):
     """The unbound field of ``question`` (the requirement is checked by ``AnswersForm.validate``,
     which knows the registrant's mode)."""
-    options = {"description": _hint(question), "validators": [_no_nul]}
+    options = {"description": _hint(question), "validators": []}
     label = question.label
     if question.type in ("texte", "texte-long"):
         options["validators"].append(length(label, questions.TEXT_LIMITS[question.type]))
@@ -229,8 +229,7 @@ def _value(question, data):
     if question.type == "choix-multiples":
         return [choice for choice in question.choices if choice in (data or [])] or None
     if question.type == "nombre":
-        text = (data or "").replace(" ", "").replace("\u202f", "")
-        return int(text) if text.isascii() and text.lstrip("-").isdigit() else None
+        return _integer(data)
     if question.type == "texte":
         return one_line(data) or None
     return (data or "").strip() or None
