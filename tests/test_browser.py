@@ -583,6 +583,17 @@ def test_the_questions_pages_and_the_form_with_questions_pass_axe_and_nu_on_desk
         event = registry.by_slug(slug)
         event_id, question_id = event.id, event.questions[1].id
     page.goto(live.url + f"/evenements/{slug}/inscription")
+    lunch = page.get_by_role("group", name=re.compile("^Je déjeunerai sur place"))
+    page.evaluate(  # the mode's radio buttons, as a hybrid event's form has them: lunch is for on site
+        """document.querySelector('main form').insertAdjacentHTML('afterbegin',
+        '<input type=radio name=mode value=remote id=distance>'
+        + '<input type=radio name=mode value=onsite id=site>')"""
+    )
+    page.check("#distance")
+    assert lunch.is_hidden()
+    page.check("#site")
+    assert lunch.is_visible()
+    page.reload()
     assert "information de santé" in page.get_by_role("group", name="Besoins alimentaires").inner_text()
     page.get_by_role("radio", name="Oui").check()
     page.get_by_role("checkbox", name="Végétarien").check()
