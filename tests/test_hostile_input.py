@@ -274,6 +274,7 @@ def workspace(client, site, make_user, make_event):
         "programme": db.session.scalar(select(Programme.id).limit(1)),
         "user": db.session.scalar(select(User.id).where(User.role == "member")),
         "proposal": proposal.id,
+        "question": event.questions[0].id,
     }
     login(client, admin)
     return [
@@ -287,6 +288,9 @@ def workspace(client, site, make_user, make_event):
             "/espace/evenements/{event}/inscrits",
             "/espace/evenements/{event}/inscrits/ajouter",
             "/espace/evenements/{event}/message",
+            "/espace/evenements/{event}/questions",
+            "/espace/evenements/{event}/questions/nouvelle",
+            "/espace/evenements/{event}/questions/{question}/modifier",
             "/espace/evenements/{past}/presences",
             "/espace/evenements/{past}/replay",
             "/espace/evenements/{past}/replay/video",
