@@ -32,6 +32,7 @@ WORKSPACE = {
     "session-formulaire": "/espace/evenements/{upcoming}/modifier",
     "inscrits": "/espace/evenements/{upcoming}/inscrits",
     "questions": "/espace/evenements/{rencontre_id}/questions",
+    "reponses": "/espace/evenements/{rencontre_id}/inscrits#chiffres",
     "message": "/espace/evenements/{upcoming}/message",
     "presences": "/espace/evenements/{past}/presences",
     "replay": "/espace/evenements/{past}/replay",
@@ -82,6 +83,23 @@ def demo_values(app) -> dict:
         )
         db.session.commit()
         rencontre = registry.by_slug("exemple-rencontre-nationale-alimentation")
+        lunch, diet, _, access, _ = (question.id for question in rencontre.questions)
+        for n, (first, last) in enumerate(people):
+            answers = {
+                lunch: n < 3,
+                diet: ["Végétarien"] if n % 2 else None,
+                access: ["Fauteuil roulant"] * (n == 2),
+            }
+            registrations.register(
+                rencontre,
+                {
+                    **PERSON,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"r{n}@example.org",
+                    "answers": answers,
+                },
+            )
         return {
             "rencontre": rencontre.slug,
             "rencontre_id": rencontre.id,
