@@ -8,6 +8,7 @@ import json
 import re
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 from wtforms import StringField
@@ -219,6 +220,13 @@ def test_organisers_read_the_counts_answers_and_exports(client, organiser, renco
         "Allergies ou autre besoin alimentaire à préciser",
     ]
     assert sorted(row[8] for row in rows[1:]) == ["Non", "Oui", "Oui"]
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/espace/evenements/{rencontre.id}/export.xlsx").data)
+    )
+    assert [list(row[8:10]) for row in sheet.active.iter_rows(values_only=True)] == [
+        header[8:10],
+        *([row[8], row[9] or None] for row in rows[1:]),
+    ]
 
 
 def test_the_person_sees_changes_downloads_and_erases_their_answers(client, rencontre, make_registration):
