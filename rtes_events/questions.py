@@ -129,7 +129,7 @@ def check(event: Event, values: dict) -> dict:
     elif len(label) > LIMITS["label"]:
         errors.append(f"Le libellé ne doit pas dépasser {LIMITS['label']} caractères.")
     kind = values.get("type")
-    if kind not in TYPES:
+    if not isinstance(kind, str) or kind not in TYPES:
         errors.append(f"Type de question inconnu (attendu : {', '.join(TYPES)}).")
     choices = [one_line(choice) for choice in values.get("choices") or [] if one_line(choice)]
     if kind in CHOICE_TYPES:
@@ -144,7 +144,7 @@ def check(event: Event, values: dict) -> dict:
     else:
         choices = []
     mode = values.get("mode") or None
-    if mode is not None and mode not in MODES:
+    if mode is not None and (not isinstance(mode, str) or mode not in MODES):
         errors.append("Choisissez à qui la question est posée dans la liste.")
     elif mode is not None and event.mode != "hybrid":
         errors.append(
@@ -367,7 +367,7 @@ def parse_import(item: dict) -> list[dict] | None:
         if not isinstance(question, dict):
             raise InvalidImport(f"question n° {index} : chaque question doit être un objet JSON.")
         mode = question.get("mode") or None
-        if mode is not None and mode not in IMPORT_MODES:
+        if mode is not None and (not isinstance(mode, str) or mode not in IMPORT_MODES):
             raise InvalidImport(
                 f"question n° {index} : mode inconnu {mode!r} (attendu : sur-place, a-distance)."
             )

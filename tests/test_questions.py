@@ -17,6 +17,7 @@ from rtes_events import clock, questions, registrations
 from rtes_events.extensions import db
 from rtes_events.forms.fields import required
 from rtes_events.hookspecs import hookimpl
+from rtes_events.import_checks import InvalidImport
 from rtes_events.importer import import_data
 from rtes_events.models import Answer, AuditEntry, Event, Question, Registration
 
@@ -309,10 +310,14 @@ def test_import_questions_is_idempotent_and_matched_by_label(app):
     assert [q.label for q in event.questions] == ["Besoins d'accessibilité", "Je déjeunerai sur place"]
     assert db.session.scalar(select(Answer.value)) == ["Autre"]  # kept with its question
     bad = data([{"label": "Déjeuner", "type": "oui-non", "mode": "sur-site"}])
-    with pytest.raises(Exception, match="mode inconnu"):
+    with pytest.raises(InvalidImport, match="mode inconnu"):
         import_data(bad)
-    with pytest.raises(Exception, match="au moins deux réponses"):
+    with pytest.raises(InvalidImport, match="au moins deux réponses"):
         import_data(data([{"label": "Choix", "type": "choix", "choices": ["seul"]}]))
+    with pytest.raises(InvalidImport, match="Type de question inconnu"):
+        import_data(data([{"label": "Liste", "type": ["texte"], "mode": None}]))
+    with pytest.raises(InvalidImport, match="mode inconnu"):
+        import_data(data([{"label": "Liste", "type": "texte", "mode": ["sur-place"]}]))
 
 
 def test_the_demo_rencontre_asks_lunch_diet_and_accessibility(app):
