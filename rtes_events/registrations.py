@@ -517,6 +517,8 @@ def save_answers(registration: Registration, answers: dict[int, object]) -> None
     """Store ``{question id: value}`` (validated by the form) as the registration's answers, in the
     caller's transaction: a None or empty value removes the answer; questions left out keep theirs.
     A question of another event is refused."""
+    if not answers:
+        return  # nothing to read or write (most registrations: no query under the lock)
     own = set(db.session.scalars(select(Question.id).where(Question.event_id == registration.event_id)))
     if set(answers) - own:
         raise RegistrationRefused(
