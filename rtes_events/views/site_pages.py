@@ -3,6 +3,7 @@
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .. import cache, retention, site_pages
 from ..extensions import db
@@ -32,7 +33,11 @@ CHECKS = (
 
 @bp.app_template_global()
 def accessibility_status() -> str:
-    return site_pages.accessibility_status()
+    try:
+        return site_pages.accessibility_status()
+    except (OperationalError, InterfaceError):  # the « 503 » page of a database out of reach
+        db.session.rollback()
+        return site_pages.STATUSES[site_pages.DEFAULT_STATUS]
 
 
 @bp.get("/mentions-legales")
