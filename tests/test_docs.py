@@ -71,12 +71,12 @@ def route_values(admin) -> dict[str, int]:
     return {
         "event_id": coming,
         "question_id": question.id,
-        "key": "mentions-legales",
         "past_event_id": past,
         "user_id": db.session.scalar(select(User.id).where(User.id != admin.id)),
         "member_id": db.session.scalar(select(MemberOrganisation.id)),
         "programme_id": db.session.scalar(select(Programme.id)),
         "proposal_id": proposal.id,
+        "key": "accessibilite",
     }
 
 

@@ -295,7 +295,6 @@ def workspace(client, site, make_user, make_event):
             "/espace/evenements/{past}/replay",
             "/espace/evenements/{past}/replay/video",
             "/espace/evenements/{past}/replay/synthese",
-            "/espace/evenements/{event}/",
             "/espace/comptes/",
             "/espace/comptes/inviter",
             "/espace/comptes/{user}/",

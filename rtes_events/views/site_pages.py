@@ -21,7 +21,8 @@ CHECKS = (
     ),
     (
         "Nu Html Checker (validateur du W3C)",
-        "la validité du code HTML de ces mêmes pages (critère 8.2 du RGAA)",
+        "la validité du code HTML (critère 8.2 du RGAA) des pages publiques principales, des "
+        "formulaires, des pages adhérents et de chaque page de l'espace organisateurs",
     ),
     (
         "Parcours au clavier",
@@ -32,12 +33,13 @@ CHECKS = (
 
 
 @bp.app_template_global()
-def accessibility_status() -> str:
+def accessibility_status() -> str | None:
+    """For every page's footer; None on the page saying the database cannot be reached."""
     try:
         return site_pages.accessibility_status()
-    except (OperationalError, InterfaceError):  # the « 503 » page of a database out of reach
+    except (OperationalError, InterfaceError):
         db.session.rollback()
-        return site_pages.STATUSES[site_pages.DEFAULT_STATUS]
+        return None
 
 
 @bp.get("/mentions-legales")

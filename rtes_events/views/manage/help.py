@@ -28,6 +28,7 @@ SECTION_OF_MODULE = {
     "member_year": "adherents",
     "proposals": "propositions",
     "newsletter": "lettre",
+    "site_pages": "pages-information",
 }
 
 
