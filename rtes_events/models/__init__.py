@@ -14,11 +14,13 @@ from .registrations import CalendarToken, Registration
 from .reminders import OrganiserReminderSent, ReminderSent, ReminderStop
 from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
+from .sources import CalendarSource, calendar_source_themes
 from .surveys import SurveyAnswer, SurveyInvitation
 from .versions import DataVersion
 
 __all__ = [
     "AuditEntry",
+    "CalendarSource",
     "CalendarToken",
     "Club",
     "DataVersion",
@@ -45,6 +47,7 @@ __all__ = [
     "SurveyInvitation",
     "Theme",
     "User",
+    "calendar_source_themes",
     "event_programmes",
     "event_words",
 ]
