@@ -94,7 +94,8 @@ def import_events(path: Path, verbose: bool) -> None:
 
     Prints a summary (with a progress bar on a terminal); ``--verbose`` lists the events too.
     """
-    from .importer import InvalidImport, import_data
+    from .checks import InvalidImport
+    from .importer import import_data
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

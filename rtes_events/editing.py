@@ -8,14 +8,15 @@ of time, place or status, and the registrants then get the « changed » e-mail 
 
 from datetime import date, time, timedelta
 
+from slugify import slugify
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, clock, registrations
+from .checks import InvalidImport
 from .extensions import db
 from .formatting import when
-from .importer import event_slug, themes_named
-from .models import Club, Event, EventSpeaker
+from .models import Club, Event, EventSpeaker, Theme
 from .models.events import KINDS
 from .permissions import can_manage, managed_clubs
 
@@ -258,6 +259,29 @@ def unique_slug(day: date, title: str) -> str:
         number += 1
         slug = f"{base}-{number}"
     return slug
+
+
+def event_slug(item: dict) -> str:
+    """The slug of an event: given, or derived from its start date and title."""
+    if item.get("slug"):
+        slug = slugify(str(item["slug"]), max_length=120)
+        if not slug:
+            raise InvalidImport(f"slug invalide : {item['slug']!r}.")
+        return slug
+    return slugify(f"{item['start']} {item['title']}", max_length=120, word_boundary=True)
+
+
+def themes_named(names: list[str]) -> list[Theme]:
+    """The themes of these names, created when new, sorted by name."""
+    themes = []
+    for name in names:
+        slug = slugify(name)
+        theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
+        if theme is None:
+            theme = Theme(slug=slug, name=name)
+            db.session.add(theme)
+        themes.append(theme)
+    return sorted(themes, key=lambda t: t.name)
 
 
 def _check(user, event: Event, action: str, step: str | None = None) -> None:
