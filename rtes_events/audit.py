@@ -43,6 +43,10 @@ LABELS = {
     "member.updated": "Adhérent modifié",
     "member.ended": "Adhésion terminée",
     "members.imported": "Adhérents importés (CSV)",
+    "source.added": "Calendrier suivi ajouté",
+    "source.updated": "Calendrier suivi modifié",
+    "source.refreshed": "Calendrier suivi relu : événements relayés mis à jour",
+    "relay.decided": "Événement relayé : décision de l'équipe",
 }
 
 

@@ -149,7 +149,7 @@ def create(user, data: dict) -> Event:
         raise EditingRefused("Vous ne pouvez pas créer ce type de session dans ce club.")
     event = Event(status="draft", slug=unique_slug(clock.to_local(data["starts_at"]).date(), data["title"]))
     db.session.add(event)
-    _apply(event, data)
+    apply(event, data)
     try:
         db.session.flush()
     except IntegrityError:  # another session of the same date and title, created at the same instant
@@ -171,7 +171,7 @@ def update(user, event: Event, data: dict) -> list[str]:
     if (data.get("starts_at"), data.get("ends_at")) == (event.starts_at, event.ends_at):
         data = {name: value for name, value in data.items() if name != "month_only"}  # still a month
     before, sequence = when(event), event.sequence
-    changed = _apply(event, data)
+    changed = apply(event, data)
     if not changed:
         return []
     db.session.flush()
@@ -205,7 +205,7 @@ def postpone(user, event: Event, new: dict | None = None) -> None:
     if new is None:
         event.status = "postponed"
     else:
-        _apply(event, new)
+        apply(event, new)
         event.status = "published"
     db.session.flush()
     after = when(event) if new else "à définir"
@@ -291,8 +291,9 @@ def _check(user, event: Event, action: str, step: str | None = None) -> None:
         raise EditingRefused(message)
 
 
-def _apply(event: Event, data: dict) -> list[str]:
-    """Assign the values that differ; the names of those that changed, in ``FIELDS`` order."""
+def apply(event: Event, data: dict) -> list[str]:
+    """Assign the values that differ (the session form's, or a followed calendar's: ``sources``), with
+    ``themes`` as names; the names of those that changed, in ``FIELDS`` order."""
     changed = []
     for name in FIELDS:
         if name not in data:

@@ -1,5 +1,5 @@
-"""The outbox worker: passes that queue the reminders due and send what is due, run by
-``rtes-events worker`` or in a thread."""
+"""The outbox worker: passes that queue the reminders due, refresh the followed calendars due and
+send what is due, run by ``rtes-events worker`` or in a thread."""
 
 import threading
 import time
@@ -8,22 +8,35 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 
-from . import delivery, reminders
+from . import delivery, reminders, sources
 from .extensions import db
 
 BATCH = 100
-REMINDER_CHECK_SECONDS = 30.0  # reminders are looked for at most this often (and on the first pass)
+REMINDER_CHECK_SECONDS = 30.0  # reminders and calendars due are looked for at most this often
 
 
 def one_pass() -> tuple[int, int]:
-    """Queue the reminders due, then send what is due (``rtes-events worker --once``)."""
+    """Queue the reminders due, refresh the calendars due, then send what is due (``rtes-events
+    worker --once``)."""
     reminders.queue_due()
+    sources.refresh_due()
     return delivery.deliver_due(BATCH)
 
 
+def _checks() -> None:
+    """Queue the reminders due, then refresh the followed calendars due (each on its own schedule);
+    a failure is logged and the next check tries again."""
+    for name, check in (("reminders", reminders.queue_due), ("sources", sources.refresh_due)):
+        try:
+            check()
+        except Exception:  # the e-mails already queued still go; the next check retries
+            current_app.logger.exception("%s: check failed", name)
+            db.session.rollback()
+
+
 def run(interval: float, stop: threading.Event, report: Callable[[int, int], None] | None = None) -> None:
-    """Queue the reminders due (every ``REMINDER_CHECK_SECONDS``) and deliver what is due, then wait
-    ``interval`` seconds, until ``stop`` is set (in an app context).
+    """Queue the reminders and refresh the calendars due (every ``REMINDER_CHECK_SECONDS``) and
+    deliver what is due, then wait ``interval`` seconds, until ``stop`` is set (in an app context).
 
     A pass that fails (database restarting, …) is logged and the next one tries again.
     """
@@ -31,11 +44,7 @@ def run(interval: float, stop: threading.Event, report: Callable[[int, int], Non
     while not stop.is_set():
         if time.monotonic() >= next_check:
             next_check = time.monotonic() + REMINDER_CHECK_SECONDS
-            try:
-                reminders.queue_due()
-            except Exception:  # the e-mails already queued still go; the next check retries
-                current_app.logger.exception("reminders: check failed")
-                db.session.rollback()
+            _checks()
         try:
             sent, failed = delivery.deliver_due(BATCH)
         except Exception:  # keep the worker alive: the next pass retries
