@@ -37,6 +37,7 @@ LABELS = {
     "proposal.updated": "Proposition d'événement modifiée",
     "proposal.published": "Proposition d'événement publiée",
     "proposal.refused": "Proposition d'événement refusée",
+    "source.removed": "Calendrier suivi retiré, avec ses événements relayés",
     "user.member_access": "Accès adhérent ouvert par un lien envoyé à l'adresse professionnelle",
     "member_year.exported": "Année d'un adhérent exportée",
     "member.created": "Adhérent ajouté",

@@ -6,7 +6,8 @@ A published proposal becomes an ordinary ``Event`` whose ``proposal`` names the 
 link (``builtin/relayed.py``), or nowhere for an event « sans inscription ».
 
 A followed calendar's new event (``sources``) waits here too: its proposal names the source and its
-``event`` is already there, a draft that refreshes keep up to date and that publishing makes public.
+``event`` is already there, a draft that refreshes keep up to date (the form does not change it) and
+that publishing makes public.
 """
 
 from contextlib import contextmanager
@@ -149,6 +150,11 @@ def update(user, proposal: EventProposal, data: dict) -> list[str]:
     """Change a pending proposal; the words of what changed (none: nothing done)."""
     if not editable_by(user, proposal):
         raise ProposalRefused("Vous ne pouvez pas modifier cette proposition.")
+    if proposal.calendar_source_id is not None:
+        raise ProposalRefused(
+            "Cet événement vient d'un calendrier suivi : il se modifie à sa source, et chaque "
+            "actualisation le met à jour."
+        )
     with _locked(EventProposal, proposal.id) as locked:
         _check_pending(locked)
         # The team may rename the organisation; a proposer only when their account names none.

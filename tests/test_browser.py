@@ -225,11 +225,41 @@ def audited_page(chromium):
     context.close()
 
 
+def relay_example() -> Event:
+    """A followed calendar (in an app context) and one event relayed from it, as a refresh writes them."""
+    from rtes_events.models import CalendarSource
+    from rtes_events.models.proposals import RELAYED
+
+    source = CalendarSource(
+        url="https://www.cress-idf.example.org/agenda.ics",
+        name="Agenda de la CRESS Île-de-France",
+        publish=True,
+    )
+    starts = clock.now() + timedelta(days=20)
+    event = Event(
+        slug="forum-relaye",
+        kind="rencontre",
+        title="Forum des achats responsables",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        mode="onsite",
+        city="Paris",
+        calendar_source=source,
+        relay_uid="forum@cress-idf.example.org",
+        relay_url="https://www.cress-idf.example.org/agenda/forum",
+        registration_provider=RELAYED,
+    )
+    db.session.add_all([source, event])
+    db.session.commit()
+    return event
+
+
 def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
     page = audited_page
     with live.app_context():
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
         token = registrations.register(event, {**PERSON}).registration.token
+        relayed = relay_example().slug
     paths = [
         "/",
         "/evenements/?periode=passes",
@@ -237,6 +267,7 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
         f"/evenements/{event.slug}/",
         "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
         f"/evenements/{event.slug}/inscription",
+        f"/evenements/{relayed}/",
         f"/inscription/{token}/",
         "/clubs/",
         "/clubs/club-ess-ile-de-france/",
@@ -511,6 +542,7 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
         registrations.register(event, {**PERSON})
         db.session.commit()
         upcoming = event.id
+        relayed = relay_example().id  # its page leads to its calendar's and its decisions'
         past = db.session.scalar(  # the club's last session: its replay and attendance pages
             select(Event.id)
             .where(Event.club_id == event.club_id, Event.ends_at < clock.now())
@@ -533,12 +565,15 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
             page,
             live.url,
             visit,
-            ["/espace/", f"/espace/evenements/{upcoming}/", f"/espace/evenements/{past}/"],
+            ["/espace/", f"/espace/evenements/{upcoming}/", f"/espace/evenements/{past}/"]
+            + ([f"/espace/evenements/{relayed}/"] if email == "equipe@rtes.fr" else []),
         )
         context.close()
     assert sum(name.endswith("(club-idf@example.org)") for name in statuses) >= 10, sorted(statuses)
     assert len(statuses) >= 30, sorted(statuses)
     assert any(f"/{upcoming}/annuler" in name for name in statuses), sorted(statuses)
+    for shape in ("/espace/sources/nouvelle", "/espace/sources/1/retirer", f"/{relayed}/relais"):
+        assert any(shape in name for name in statuses), (shape, sorted(statuses))
     assert {name: status for name, status in statuses.items() if status != 200} == {}
     assert {name: rules for name, rules in found.items() if rules} == {}
     nu.check()

@@ -20,15 +20,25 @@ from .conftest import OTHER_CLUB, OWN_CLUB, PERSON, csrf_token, login
 SECRET_TITLE = "Session confidentielle de Nouvelle-Aquitaine"
 SECRET_EMAIL = "registrant.naq@example.org"
 # Value of each URL argument of a workspace route, by the scenario's object set.
-ARGUMENTS = ("event_id", "registration_id", "user_id", "fmt", "programme_id", "member_id", "proposal_id")
-# Workspace areas for admins only, by endpoint prefix.
-ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal")
+ARGUMENTS = (
+    "event_id",
+    "registration_id",
+    "user_id",
+    "fmt",
+    "programme_id",
+    "member_id",
+    "proposal_id",
+    "source_id",
+)
+# Workspace areas for admins only, by endpoint prefix (``manage.relay``: a relayed event's decisions).
+ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal", "manage.relay")
 
 
 @pytest.fixture
 def world(clubs, make_event, make_registration, make_user):
-    """Two clubs, each with a published session, a registrant and a draft; one account per role."""
-    from rtes_events.models import Club
+    """Two clubs, each with a published session, a registrant and a draft; one account per role; a
+    followed calendar added by each co-organiser (theirs: ``sources[role]``), one of the other region."""
+    from rtes_events.models import CalendarSource, Club
 
     own_club = db.session.scalar(select(Club).where(Club.slug == OWN_CLUB))
     other_club = db.session.scalar(select(Club).where(Club.slug == OTHER_CLUB))
@@ -45,6 +55,21 @@ def world(clubs, make_event, make_registration, make_user):
     db.session.commit()
     agent = make_user("member", email="agent@ville-exemple.fr")  # of a current member authority
     agent.member_organisation = member
+    users = {
+        "admin": make_user("admin"),
+        "coorganiser": make_user("coorganiser", clubs=[OWN_CLUB]),
+        "partner": make_user("coorganiser", partner="cress-idf"),
+        "member": agent,
+    }
+    sources = {
+        role: CalendarSource(url=f"https://{role}.example.org/agenda.ics", name=role, region_code="IDF")
+        for role in ("coorganiser", "partner")
+    }
+    for role, source in sources.items():
+        source.created_by = users[role]
+    other_source = CalendarSource(url="https://naq.example.org/agenda.ics", name=SECRET_TITLE + " (agenda)")
+    other_source.region_code = "NAQ"
+    db.session.add_all([*sources.values(), other_source])
     db.session.commit()
     return {
         "own": {
@@ -54,6 +79,7 @@ def world(clubs, make_event, make_registration, make_user):
             "programme_id": programme.id,
             "member_id": member.id,
             "proposal_id": 999_999,  # the proposals' queue is for admins only
+            "source_id": sources["coorganiser"].id,
         },
         "other": {
             "event_id": other.id,
@@ -62,13 +88,10 @@ def world(clubs, make_event, make_registration, make_user):
             "programme_id": programme.id,
             "member_id": member.id,  # member authorities are for admins only
             "proposal_id": 999_999,
+            "source_id": other_source.id,
         },
-        "users": {
-            "admin": make_user("admin"),
-            "coorganiser": make_user("coorganiser", clubs=[OWN_CLUB]),
-            "partner": make_user("coorganiser", partner="cress-idf"),
-            "member": agent,
-        },
+        "users": users,
+        "sources": {role: source.id for role, source in sources.items()},
     }
 
 
@@ -138,7 +161,9 @@ def test_nobody_reaches_what_is_not_theirs(app, client, world, role):
                 assert response.status_code < 500, (rule.endpoint, method, response.status_code)
                 continue
             body = response.get_data(as_text=True)
-            touches_other = bool(set(rule.arguments) & {"event_id", "registration_id", "user_id"})
+            touches_other = bool(
+                set(rule.arguments) & {"event_id", "registration_id", "user_id", "source_id"}
+            )
             if role == "member" or touches_other or rule.endpoint.startswith(ADMIN_AREAS):
                 if rule.endpoint == "auth.change_password":
                     continue  # every account changes its own password
@@ -158,7 +183,7 @@ def test_co_organisers_reach_their_own_club(app, client, world, role):
     for rule in workspace_rules(app):
         if "GET" not in rule.methods or rule.endpoint.startswith(ADMIN_AREAS):
             continue
-        response = client.get(url(rule, world["own"]))
+        response = client.get(url(rule, {**world["own"], "source_id": world["sources"][role]}))
         assert response.status_code in (200, 409), (rule.endpoint, response.status_code)
 
 
