@@ -225,8 +225,9 @@ def audited_page(chromium):
     context.close()
 
 
-def relay_example() -> Event:
-    """A followed calendar (in an app context) and one event relayed from it, as a refresh writes them."""
+def relay_example() -> int:
+    """A followed calendar (in an app context) and one event relayed from it (``forum-relaye``, its id
+    returned), as a refresh writes them."""
     from rtes_events.models import CalendarSource
     from rtes_events.models.proposals import RELAYED
 
@@ -250,16 +251,18 @@ def relay_example() -> Event:
         registration_provider=RELAYED,
     )
     db.session.add_all([source, event])
+    db.session.flush()
+    id = event.id
     db.session.commit()
-    return event
+    return id
 
 
 def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
     page = audited_page
     with live.app_context():
+        relay_example()
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
         token = registrations.register(event, {**PERSON}).registration.token
-        relayed = relay_example().slug
     paths = [
         "/",
         "/evenements/?periode=passes",
@@ -267,7 +270,7 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
         f"/evenements/{event.slug}/",
         "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
         f"/evenements/{event.slug}/inscription",
-        f"/evenements/{relayed}/",
+        "/evenements/forum-relaye/",
         f"/inscription/{token}/",
         "/clubs/",
         "/clubs/club-ess-ile-de-france/",
@@ -542,7 +545,7 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
         registrations.register(event, {**PERSON})
         db.session.commit()
         upcoming = event.id
-        relayed = relay_example().id  # its page leads to its calendar's and its decisions'
+        relayed = relay_example()  # its page leads to its calendar's and its decisions'
         past = db.session.scalar(  # the club's last session: its replay and attendance pages
             select(Event.id)
             .where(Event.club_id == event.club_id, Event.ends_at < clock.now())
