@@ -48,12 +48,14 @@ NOT_A_WORKSPACE_PAGE = {"manage.newsletter_preview"}
 
 def route_values(admin) -> dict[str, int]:
     """A demo object for each argument of the workspace's routes: an upcoming club session, a past one
-    (for its replay and attendance pages), an account, a member authority, a programme, a pending proposal."""
+    (for its replay and attendance pages), an account, a member authority, a programme, a pending proposal,
+    a followed calendar and an event relayed from it (for its relay page)."""
     from sqlalchemy import select
 
     from rtes_events import clock, proposals
     from rtes_events.extensions import db
-    from rtes_events.models import Event, MemberOrganisation, Programme, User
+    from rtes_events.models import CalendarSource, Event, MemberOrganisation, Programme, User
+    from rtes_events.models.proposals import RELAYED
 
     club_sessions = select(Event.id).where(Event.club_id.is_not(None), Event.status == "published")
     past = db.session.scalar(
@@ -66,9 +68,23 @@ def route_values(admin) -> dict[str, int]:
         {"title": "Forum de l'ESS", "kind": "rencontre", "organisation": "Ville d'Exemple", "mode": "online"}
         | {"starts_at": starts, "ends_at": starts + timedelta(hours=2)},
     )
+    source = CalendarSource(url="https://agenda.example.org/ess.ics", name="Agenda ESS", publish=True)
+    relayed = Event(
+        slug="relaye",
+        kind="rencontre",
+        title="Événement relayé",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        calendar_source=source,
+        relay_uid="relaye@agenda.example.org",
+        registration_provider=RELAYED,
+    )
+    db.session.add_all([source, relayed])
     db.session.commit()
     return {
         "event_id": coming,
+        "relay_event_id": relayed.id,
+        "source_id": source.id,
         "past_event_id": past,
         "user_id": db.session.scalar(select(User.id).where(User.id != admin.id)),
         "member_id": db.session.scalar(select(MemberOrganisation.id)),
@@ -96,9 +112,8 @@ def test_every_workspace_page_links_to_its_help_section(app, client, make_user):
             continue
         with app.test_request_context():
             after = rule.endpoint.startswith(("manage.replay", "manage.attendance"))
-            url = url_for(
-                rule.endpoint, **{name: values[f"past_{name}" if after else name] for name in rule.arguments}
-            )
+            prefix = "past_" if after else "relay_" if rule.endpoint.startswith("manage.relay") else ""
+            url = url_for(rule.endpoint, **{name: values[prefix + name] for name in rule.arguments})
         response = client.get(url)
         assert response.status_code == 200, url
         if response.mimetype != "text/html" or rule.endpoint in NOT_A_WORKSPACE_PAGE:
