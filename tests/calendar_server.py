@@ -65,7 +65,10 @@ class CalendarServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the reader gave up waiting, as it should
 
             def _stream(self, route, headers):
                 server.hits.append((self.path, route.status))
@@ -77,7 +80,7 @@ class CalendarServer:
                     for _ in range(route.size // len(chunk) + 1):
                         self.wfile.write(chunk)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the reader gave up, as it should
+                    pass  # the reader stopped at its size limit, as it should
 
             def log_message(self, *args):
                 pass
