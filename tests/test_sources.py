@@ -11,6 +11,7 @@ from sqlalchemy import select
 from rtes_events import clock, proposals, sources
 from rtes_events.extensions import db
 from rtes_events.models import CalendarSource, Event
+from rtes_events.plugins import hook
 
 from .calendar_server import CalendarServer
 
@@ -105,6 +106,7 @@ def test_calendars_as_real_software_writes_them(app, runner, publisher, clubs):
     rencontres = events["Rencontres de l'économie circulaire"][0]
     assert (rencontres.ends_at - rencontres.starts_at).days == 1 and rencontres.city == "Nantes"
     assert rencontres.relay_url == "https://www.ville-exemple.fr/agenda/rencontres-economie-circulaire"
+    assert hook().rtes_registration_url(event=rencontres) == [rencontres.relay_url]  # register there
     assert events["Atelier tiers-lieux"][0].starts_at == datetime(2027, 6, 2, 8)
     assert "Visite de la recyclerie (annulée)" not in events
     # Nextcloud: the monthly series from now on (January's is over), the two-day salon.

@@ -1,6 +1,7 @@
-"""Relayed events (proposed by a member or partner, ``proposals.py``): people register on the
-organiser's own page, or nowhere for an event « sans inscription »; the workspace page of such an
-event says who proposed it."""
+"""Relayed events (proposed by a member or partner, ``proposals.py``, or read from a followed
+calendar, ``sources``): people register on the organiser's own page (a followed calendar's: the
+event's own page, when the feed gives one), or nowhere for an event « sans inscription »; the
+workspace page of a proposed event says who proposed it."""
 
 from flask import url_for
 
@@ -10,9 +11,11 @@ from ..models.proposals import RELAYED
 
 @hookimpl(trylast=True)
 def rtes_registration_url(event):
-    if event.registration_provider == RELAYED and event.proposal is not None:
-        return event.proposal.registration_url
-    return None
+    if event.registration_provider != RELAYED:
+        return None
+    if event.calendar_source_id is not None:
+        return event.relay_url
+    return event.proposal.registration_url if event.proposal is not None else None
 
 
 @hookimpl(trylast=True)

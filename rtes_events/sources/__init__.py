@@ -404,7 +404,6 @@ def _create(source: CalendarSource, item: Item) -> None:
                 **_proposed(event),
             )
         )
-    db.session.flush()
 
 
 def _proposed(event: Event) -> dict:
