@@ -106,7 +106,7 @@ def test_calendars_as_real_software_writes_them(app, runner, publisher, clubs):
     rencontres = events["Rencontres de l'économie circulaire"][0]
     assert (rencontres.ends_at - rencontres.starts_at).days == 1 and rencontres.city == "Nantes"
     assert rencontres.relay_url == "https://www.ville-exemple.fr/agenda/rencontres-economie-circulaire"
-    assert hook().rtes_registration_url(event=rencontres) == [rencontres.relay_url]  # register there
+    assert hook().rtes_registration_url(event=rencontres) == rencontres.relay_url  # register there
     assert events["Atelier tiers-lieux"][0].starts_at == datetime(2027, 6, 2, 8)
     assert "Visite de la recyclerie (annulée)" not in events
     # Nextcloud: the monthly series from now on (January's is over), the two-day salon.
@@ -144,6 +144,9 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
     events = {title: found[0] for title, found in relayed().items()}
     sources.decide(admin, events["Forum masqué"], hidden=True, themes=["Emploi"], region="NAQ")
     sources.decide(admin, events["Séminaire figé"], stopped=True)
+    sources.update(admin, source, {"themes": ["Insertion"], "region": "IDF"})  # reaches all but the chosen
+    assert [t.name for t in events["Atelier déplacé"].themes] == ["Insertion"]
+    assert events["Atelier déplacé"].relay_region_code == "IDF"
     sequences = {title: event.sequence for title, event in events.items()}
 
     publisher.serve(
@@ -266,6 +269,15 @@ def test_who_adds_sources_and_what_is_refused(app, make_user, clubs):
     )
     assert sources.may_manage(coorganiser, source) and not sources.may_decide(coorganiser)
     assert not sources.may_add(member) and sources.listed(member) == []
+    with pytest.raises(sources.SourceRefused, match="régions de vos clubs"):
+        sources.update(coorganiser, source, {"region": "NAQ"})
+    db.session.rollback()
+    with pytest.raises(sources.SourceRefused, match="Vous ne pouvez pas modifier"):
+        sources.update(
+            make_user("coorganiser", clubs=("club-ess-nouvelle-aquitaine",)), source, {"name": "x"}
+        )
+    with pytest.raises(sources.SourceRefused, match="Seule l'équipe"):
+        sources.decide(coorganiser, Event(), hidden=True)
     refusals = {
         "Votre compte ne permet pas": dict(url="https://a.example.org/x.ics", name="x", user=member),
         "régions de vos clubs": dict(
