@@ -75,7 +75,7 @@ def test_misbehaving_servers_are_refused_in_french_and_back_off(app, publisher):
     assert "demande d'attendre" in result.error and source.next_check_at == NOW + timedelta(hours=2)
 
 
-def test_a_failing_source_does_not_disturb_the_others_and_a_304_changes_nothing(app, publisher):
+def test_a_failing_source_does_not_disturb_the_others_and_a_304_changes_nothing(app, publisher, monkeypatch):
     good = sources.add(publisher.serve("/good.ics", GOOD), "Bon", publish=True)
     bad = sources.add(publisher.serve("/bad.ics", status=503), "Mauvais")
     worker.one_pass()  # what `rtes-events worker` does: every source due is refreshed
@@ -84,6 +84,8 @@ def test_a_failing_source_does_not_disturb_the_others_and_a_304_changes_nothing(
     assert sources.due() == [] and good.etag and good.last_modified and good.failures == 0
     hits = len(publisher.hits)
     assert sources.refresh(good.id).unchanged and publisher.hits[hits:] == [("/good.ics", 304)]
+    monkeypatch.setattr(clock, "now", lambda: NOW + timedelta(days=1, hours=1))  # read whole once a day
+    assert not sources.refresh(good.id).unchanged and publisher.hits[-1] == ("/good.ics", 200)
     # Once the source's server comes back, its failures are forgotten.
     publisher.serve("/bad.ics", GOOD)
     assert sources.refresh(bad.id).error is None and (bad.failures, bad.last_error) == (0, None)

@@ -41,6 +41,7 @@ from .reading import Item, NotACalendar, read
 WINDOW_PAST = timedelta(days=31)  # occurrences read before now: recent ones stay matched
 WINDOW_FUTURE = timedelta(days=366)  # and after: the agenda's year ahead
 MAX_BACKOFF = timedelta(days=1)
+FULL_READ = timedelta(days=1)  # a calendar is read whole at least this often, even if unchanged
 REFUSED_PENDING = "Annulé par sa source avant d'être validé."
 
 
@@ -249,11 +250,14 @@ def refresh(source_id: int) -> Refresh:
     result = Refresh(source_id)
     now = clock.now()
     config = current_app.config
+    # Asked conditionally, but read whole once a day: occurrences of recurring events enter the
+    # window as days pass, though the calendar did not change.
+    conditional = source.succeeded_at is not None and now - source.succeeded_at < FULL_READ
     try:
         fetched = fetch(
             source.url,
-            etag=source.etag,
-            last_modified=source.last_modified,
+            etag=source.etag if conditional else None,
+            last_modified=source.last_modified if conditional else None,
             timeout=config["RTES_SOURCES_TIMEOUT"],
             max_bytes=int(config["RTES_SOURCES_MAX_MB"] * 1024 * 1024),
             allow_private=config["RTES_SOURCES_ALLOW_PRIVATE"],
@@ -279,7 +283,9 @@ def refresh(source_id: int) -> Refresh:
         fetched.etag or source.etag,
         fetched.last_modified or source.last_modified,
     )
-    source.checked_at = source.succeeded_at = now
+    source.checked_at = now
+    if not result.unchanged:
+        source.succeeded_at = now
     source.next_check_at = now + interval()
     source.failures, source.last_error = 0, "; ".join(result.notes) or None
     if result.created or result.updated or result.cancelled:
