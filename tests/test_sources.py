@@ -161,7 +161,7 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
         validators=False,
     )
     result = sources.refresh(source.id)
-    assert (result.created, result.updated, result.cancelled) == (0, 4, 1)
+    assert (result.created, result.updated, result.cancelled) == (0, 3, 2)
     db.session.expire_all()
     moved, renamed = events["Atelier déplacé"], events["Réunion renommée"]
     assert moved.starts_at == datetime(2027, 3, 8, 13) and moved.sequence > sequences["Atelier déplacé"]

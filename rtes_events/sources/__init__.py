@@ -324,7 +324,11 @@ def _sync(source: CalendarSource, items: list[Item], now: datetime, result: Refr
         seen.add(item.key)
         event = stored.pop(item.key, None)
         if event is not None:
-            result.updated += _update(source, event, item)
+            status = event.status
+            if _update(source, event, item):
+                cancelled = event.status == "cancelled" != status
+                result.cancelled += cancelled
+                result.updated += not cancelled
             continue
         if item.cancelled or item.ends_at < now:
             continue
