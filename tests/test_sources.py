@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from rtes_events import clock, proposals, sources
+from rtes_events import clock, indicators, proposals, sources
 from rtes_events.extensions import db
 from rtes_events.models import CalendarSource, Event
 from rtes_events.plugins import hook
@@ -227,7 +227,7 @@ def test_a_moderated_source_fills_the_proposals_queue(app, publisher, make_user,
 
 
 def test_the_same_event_from_two_sources_or_from_the_network_is_shown_once(
-    app, client, publisher, make_event
+    app, client, publisher, make_event, monkeypatch
 ):
     own = make_event(
         title="Webinaire du RTES", starts_at=datetime(2027, 3, 1, 13), ends_at=datetime(2027, 3, 1, 15)
@@ -254,6 +254,16 @@ def test_the_same_event_from_two_sources_or_from_the_network_is_shown_once(
     assert len(relayed(cress)["Forum régional de l'ESS"]) == 1 and relayed(member) == {}
     assert db.session.get(CalendarSource, member.id).event_count == 1  # read, shown through the CRESS
     assert own.calendar_source_id is None
+
+    # Past, relayed events stay, and the indicators count them only when asked.
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 4, 1))
+    year = {"du": "2027-01-01", "au": "2027-12-31"}
+    held = indicators.Selection.from_args(year, None).events()
+    assert db.session.scalars(held).all() == [own.id]
+    with_relayed = indicators.Selection.from_args({**year, "relayes": "1"}, None)
+    assert (
+        len(db.session.scalars(with_relayed.events()).all()) == 2 and with_relayed.as_args()["relayes"] == "1"
+    )
 
 
 def test_who_adds_sources_and_what_is_refused(app, make_user, clubs):
