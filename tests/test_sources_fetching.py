@@ -14,7 +14,8 @@ from rtes_events.sources.fetching import calendar_url, retry_after
 from .calendar_server import CalendarServer
 from .test_sources import NOW, calendar, relayed, vevent
 
-GOOD = calendar(vevent("g1", "Rencontre", "20270301T090000"))
+BROKEN = "BEGIN:VEVENT\r\nUID:broken\r\nDTSTART:demain\r\nSUMMARY:Cassé\r\nEND:VEVENT\r\n"
+GOOD = calendar(vevent("g1", "Rencontre", "20270301T090000"), BROKEN)  # one broken event is left out
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,7 @@ WINDOW_FUTURE = timedelta(days=366)  # and after: the agenda's year ahead
 MAX_BACKOFF = timedelta(days=1)
 FULL_READ = timedelta(days=1)  # a calendar is read whole at least this often, even if unchanged
 REFUSED_PENDING = "Annulé par sa source avant d'être validé."
+UNEXPECTED = "Erreur inattendue pendant la lecture de ce calendrier (détails dans le journal du serveur)."
 
 
 class SourceRefused(Exception):
@@ -268,17 +269,10 @@ def refresh(source_id: int) -> Refresh:
             items = read(fetched.body, now - WINDOW_PAST, now + WINDOW_FUTURE)
             _sync(source, items, now, result)
     except (FetchFailed, NotACalendar) as exc:
-        db.session.rollback()
-        source = db.session.get(CalendarSource, source_id)
-        result.error = str(exc)
-        source.failures += 1
-        source.last_error = result.error
-        wait = backoff(source.failures)
-        if getattr(exc, "retry_after", None):
-            wait = max(wait, timedelta(seconds=exc.retry_after))
-        source.checked_at, source.next_check_at = now, now + wait
-        db.session.commit()
-        return result
+        return _failed(result, str(exc), getattr(exc, "retry_after", None), now)
+    except Exception:  # a fault of ours or of the database: logged, and the other sources go on
+        current_app.logger.exception("source %s: refresh failed", source_id)
+        return _failed(result, UNEXPECTED, None, now)
     source.etag, source.last_modified = (
         fetched.etag or source.etag,
         fetched.last_modified or source.last_modified,
@@ -296,6 +290,20 @@ def refresh(source_id: int) -> Refresh:
             nom=source.name,
             **{"créés": result.created, "mis à jour": result.updated, "annulés": result.cancelled},
         )
+    db.session.commit()
+    return result
+
+
+def _failed(result: Refresh, message: str, retry_after: float | None, now: datetime) -> Refresh:
+    """Record a failed refresh on its source (nothing else of it is kept) and when to try again."""
+    db.session.rollback()
+    source = db.session.get(CalendarSource, result.source_id)
+    result.error = source.last_error = message
+    source.failures += 1
+    wait = backoff(source.failures)
+    if retry_after:
+        wait = max(wait, timedelta(seconds=retry_after))
+    source.checked_at, source.next_check_at = now, now + wait
     db.session.commit()
     return result
 
