@@ -170,8 +170,9 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
         assert events[title].status == "cancelled" and events[title].sequence > sequences[title]
     kept = events["Forum masqué"]
     assert (
-        kept.relay_hidden and [t.name for t in kept.themes] == ["Emploi"] and kept.relay_region_code == "NAQ"
+        kept.relay_hidden and kept.status == "draft" and "Forum masqué" not in client.get("/evenements/").text
     )
+    assert [t.name for t in kept.themes] == ["Emploi"] and kept.relay_region_code == "NAQ"
     assert kept.starts_at == datetime(2027, 3, 5, 10)  # still followed
     assert events["Séminaire figé"].title == "Séminaire figé"
     feed = client.get("/agenda.ics").get_data(as_text=True)
@@ -185,6 +186,8 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
     assert sources.refresh(source.id).cancelled == 0
     db.session.expire_all()
     assert {e.id: (e.updated_at, e.sequence, e.status) for e in db.session.scalars(select(Event))} == before
+    sources.decide(admin, kept, hidden=False)  # shown again: published, its source's word at next refresh
+    assert (kept.status, kept.relay_hidden, kept.relay_fingerprint) == ("published", False, None)
 
 
 def test_a_moderated_source_fills_the_proposals_queue(app, publisher, make_user, clubs):

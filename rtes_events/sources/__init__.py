@@ -484,6 +484,18 @@ def _refuse(proposal: EventProposal) -> None:
 # The team's decisions on relayed events -------------------------------------------------------------
 
 
+def _hide(event: Event, hidden: bool) -> None:
+    """A hidden event is a draft (out of every public list, as the agenda's queries stand); shown
+    again, it is published and its next refresh gives it the source's status."""
+    event.relay_hidden = hidden
+    if _pending(event) is not None:
+        return  # a draft until moderated
+    if hidden and event.status != "draft":
+        event.status = "draft"
+    elif not hidden:
+        event.status, event.relay_fingerprint = "published", None
+
+
 def decide(user, event: Event, *, hidden=None, stopped=None, themes=None, region=None) -> None:
     """Hide (or show) a relayed event, stop relaying it, or choose its themes (names) or region
     (a code; '' for none); a refresh keeps these decisions."""
@@ -493,7 +505,7 @@ def decide(user, event: Event, *, hidden=None, stopped=None, themes=None, region
         raise SourceRefused("Cet événement n'est pas relayé depuis un calendrier suivi.")
     done = []
     if hidden is not None and event.relay_hidden != bool(hidden):
-        event.relay_hidden = bool(hidden)
+        _hide(event, bool(hidden))
         done.append("masqué" if hidden else "affiché")
     if stopped and not event.relay_stopped:
         event.relay_stopped = True
