@@ -325,7 +325,7 @@ def _sync(source: CalendarSource, items: list[Item], now: datetime, result: Refr
         for event in db.session.scalars(select(Event).where(Event.calendar_source_id == source.id))
     }
     seen: set[tuple[str, str]] = set()
-    shown = None
+    new: list[Item] = []
     for item in items:
         if item.key in seen:
             continue
@@ -338,14 +338,15 @@ def _sync(source: CalendarSource, items: list[Item], now: datetime, result: Refr
                 result.cancelled += cancelled
                 result.updated += not cancelled
             continue
-        if item.cancelled or item.ends_at < now:
-            continue
-        shown = shown if shown is not None else _shown_elsewhere(source, now)
-        if item.uid in shown[0] or (item.starts_at, title_key(item.title)) in shown[1]:
+        if not item.cancelled and item.ends_at >= now:
+            new.append(item)
+    uids, starts = _shown_elsewhere(source, new) if new else (set(), set())
+    for item in new:
+        if item.uid in uids or (item.starts_at, title_key(item.title)) in starts:
             result.duplicates += 1
-            continue
-        _create(source, item)
-        result.created += 1
+        else:
+            _create(source, item)
+            result.created += 1
     source.event_count = len(seen)
     if not any(item.ends_at >= now for item in items):
         return  # an answer without future events: taken for a broken one, nothing is cancelled
@@ -357,14 +358,17 @@ def _sync(source: CalendarSource, items: list[Item], now: datetime, result: Refr
         result.cancelled += _cancel(event)
 
 
-def _shown_elsewhere(source: CalendarSource, now: datetime) -> tuple[set[str], set[tuple[datetime, str]]]:
-    """The UIDs, and (start, folded title) pairs, of the events the agenda shows or will show from
-    the network or other sources, in the window: a new event matching one is a duplicate."""
+def _shown_elsewhere(source: CalendarSource, items: list[Item]) -> tuple[set[str], set[tuple[datetime, str]]]:
+    """Of the events the agenda has, not cancelled, from the network or other sources, those with the
+    UID or the start of one of ``items``: their UIDs, and their (start, title key) pairs."""
     rows = db.session.execute(
         select(Event.uid, Event.starts_at, Event.title).where(
             Event.status != "cancelled",
-            Event.ends_at >= now - WINDOW_PAST,
             or_(Event.calendar_source_id.is_(None), Event.calendar_source_id != source.id),
+            or_(
+                Event.starts_at.in_({item.starts_at for item in items}),
+                Event.uid.in_({item.uid for item in items}),
+            ),
         )
     ).all()
     return {uid for uid, _, _ in rows}, {(start, title_key(title)) for _, start, title in rows}
