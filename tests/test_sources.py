@@ -207,6 +207,8 @@ def test_a_moderated_source_fills_the_proposals_queue(app, publisher, make_user,
         ("Autre", "CRESS Nouvelle-Aquitaine", "draft"),
     ]
     assert queue[0].event.relay_region_code == "NAQ"  # the partner's region
+    with pytest.raises(proposals.ProposalRefused, match="vient d'un calendrier suivi"):
+        proposals.update(admin, queue[0], {"title": "Autre titre"})
     event = proposals.publish(admin, queue[0])
     assert event.status == "published" and event.calendar_source_id == source.id
 
