@@ -150,13 +150,14 @@ def update(user, proposal: EventProposal, data: dict) -> list[str]:
     """Change a pending proposal; the words of what changed (none: nothing done)."""
     if not editable_by(user, proposal):
         raise ProposalRefused("Vous ne pouvez pas modifier cette proposition.")
-    if proposal.calendar_source_id is not None:
-        raise ProposalRefused(
-            "Cet événement vient d'un calendrier suivi : il se modifie à sa source, et chaque "
-            "actualisation le met à jour."
-        )
     with _locked(EventProposal, proposal.id) as locked:
         _check_pending(locked)
+        if locked.calendar_source_id is not None:
+            raise ProposalRefused(
+                "Cet événement vient d'un calendrier suivi : ses informations suivent sa source. "
+                "Publiez-le ou refusez-le ; une fois publié, vous pouvez choisir ses thèmes et sa région, "
+                "ou le masquer."
+            )
         # The team may rename the organisation; a proposer only when their account names none.
         if not data.get("organisation") or (own_organisation(user) and not may_moderate(user)):
             data = {name: value for name, value in data.items() if name != "organisation"}

@@ -2,6 +2,7 @@
 as set in ``routes`` — a calendar with its ETag and Last-Modified (answering conditional requests with
 304, as Google Agenda, Nextcloud or a web server do), or a misbehaving answer."""
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -65,7 +66,8 @@ class CalendarServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the reader gave up waiting
+                    self.wfile.write(body)
 
             def _stream(self, route, headers):
                 server.hits.append((self.path, route.status))
@@ -73,11 +75,9 @@ class CalendarServer:
                 self.send_header("Content-Type", route.content_type)
                 self.end_headers()
                 chunk = b"BEGIN:VCALENDAR\r\n" + b"X" * (1024 * 1024)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # stopped at its limit
                     for _ in range(route.size // len(chunk) + 1):
                         self.wfile.write(chunk)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the reader gave up, as it should
 
             def log_message(self, *args):
                 pass

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from rtes_events import clock, proposals, sources
+from rtes_events import clock, indicators, proposals, sources
 from rtes_events.extensions import db
 from rtes_events.models import CalendarSource, Event
+from rtes_events.plugins import hook
 
 from .calendar_server import CalendarServer
 
@@ -105,6 +106,7 @@ def test_calendars_as_real_software_writes_them(app, runner, publisher, clubs):
     rencontres = events["Rencontres de l'économie circulaire"][0]
     assert (rencontres.ends_at - rencontres.starts_at).days == 1 and rencontres.city == "Nantes"
     assert rencontres.relay_url == "https://www.ville-exemple.fr/agenda/rencontres-economie-circulaire"
+    assert hook().rtes_registration_url(event=rencontres) == rencontres.relay_url  # register there
     assert events["Atelier tiers-lieux"][0].starts_at == datetime(2027, 6, 2, 8)
     assert "Visite de la recyclerie (annulée)" not in events
     # Nextcloud: the monthly series from now on (January's is over), the two-day salon.
@@ -142,6 +144,9 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
     events = {title: found[0] for title, found in relayed().items()}
     sources.decide(admin, events["Forum masqué"], hidden=True, themes=["Emploi"], region="NAQ")
     sources.decide(admin, events["Séminaire figé"], stopped=True)
+    sources.update(admin, source, {"themes": ["Insertion"], "region": "IDF"})  # reaches all but the chosen
+    assert [t.name for t in events["Atelier déplacé"].themes] == ["Insertion"]
+    assert events["Atelier déplacé"].relay_region_code == "IDF"
     sequences = {title: event.sequence for title, event in events.items()}
 
     publisher.serve(
@@ -156,7 +161,7 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
         validators=False,
     )
     result = sources.refresh(source.id)
-    assert (result.created, result.updated, result.cancelled) == (0, 4, 1)
+    assert (result.created, result.updated, result.cancelled) == (0, 3, 2)
     db.session.expire_all()
     moved, renamed = events["Atelier déplacé"], events["Réunion renommée"]
     assert moved.starts_at == datetime(2027, 3, 8, 13) and moved.sequence > sequences["Atelier déplacé"]
@@ -165,8 +170,9 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
         assert events[title].status == "cancelled" and events[title].sequence > sequences[title]
     kept = events["Forum masqué"]
     assert (
-        kept.relay_hidden and [t.name for t in kept.themes] == ["Emploi"] and kept.relay_region_code == "NAQ"
+        kept.relay_hidden and kept.status == "draft" and "Forum masqué" not in client.get("/evenements/").text
     )
+    assert [t.name for t in kept.themes] == ["Emploi"] and kept.relay_region_code == "NAQ"
     assert kept.starts_at == datetime(2027, 3, 5, 10)  # still followed
     assert events["Séminaire figé"].title == "Séminaire figé"
     feed = client.get("/agenda.ics").get_data(as_text=True)
@@ -180,6 +186,8 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
     assert sources.refresh(source.id).cancelled == 0
     db.session.expire_all()
     assert {e.id: (e.updated_at, e.sequence, e.status) for e in db.session.scalars(select(Event))} == before
+    sources.decide(admin, kept, hidden=False)  # shown again: published, its source's word at next refresh
+    assert (kept.status, kept.relay_hidden, kept.relay_fingerprint) == ("published", False, None)
 
 
 def test_a_moderated_source_fills_the_proposals_queue(app, publisher, make_user, clubs):
@@ -199,6 +207,8 @@ def test_a_moderated_source_fills_the_proposals_queue(app, publisher, make_user,
         ("Autre", "CRESS Nouvelle-Aquitaine", "draft"),
     ]
     assert queue[0].event.relay_region_code == "NAQ"  # the partner's region
+    with pytest.raises(proposals.ProposalRefused, match="vient d'un calendrier suivi"):
+        proposals.update(admin, queue[0], {"title": "Autre titre"})
     event = proposals.publish(admin, queue[0])
     assert event.status == "published" and event.calendar_source_id == source.id
 
@@ -222,7 +232,7 @@ def test_a_moderated_source_fills_the_proposals_queue(app, publisher, make_user,
 
 
 def test_the_same_event_from_two_sources_or_from_the_network_is_shown_once(
-    app, client, publisher, make_event
+    app, client, publisher, make_event, monkeypatch
 ):
     own = make_event(
         title="Webinaire du RTES", starts_at=datetime(2027, 3, 1, 13), ends_at=datetime(2027, 3, 1, 15)
@@ -250,6 +260,16 @@ def test_the_same_event_from_two_sources_or_from_the_network_is_shown_once(
     assert db.session.get(CalendarSource, member.id).event_count == 1  # read, shown through the CRESS
     assert own.calendar_source_id is None
 
+    # Past, relayed events stay, and the indicators count them only when asked.
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 4, 1))
+    year = {"du": "2027-01-01", "au": "2027-12-31"}
+    held = indicators.Selection.from_args(year, None).events()
+    assert db.session.scalars(held).all() == [own.id]
+    with_relayed = indicators.Selection.from_args({**year, "relayes": "1"}, None)
+    assert (
+        len(db.session.scalars(with_relayed.events()).all()) == 2 and with_relayed.as_args()["relayes"] == "1"
+    )
+
 
 def test_who_adds_sources_and_what_is_refused(app, make_user, clubs):
     coorganiser = make_user("coorganiser", clubs=("club-ess-ile-de-france",))
@@ -264,6 +284,15 @@ def test_who_adds_sources_and_what_is_refused(app, make_user, clubs):
     )
     assert sources.may_manage(coorganiser, source) and not sources.may_decide(coorganiser)
     assert not sources.may_add(member) and sources.listed(member) == []
+    with pytest.raises(sources.SourceRefused, match="régions de vos clubs"):
+        sources.update(coorganiser, source, {"region": "NAQ"})
+    db.session.rollback()
+    with pytest.raises(sources.SourceRefused, match="Vous ne pouvez pas modifier"):
+        sources.update(
+            make_user("coorganiser", clubs=("club-ess-nouvelle-aquitaine",)), source, {"name": "x"}
+        )
+    with pytest.raises(sources.SourceRefused, match="Seule l'équipe"):
+        sources.decide(coorganiser, Event(), hidden=True)
     refusals = {
         "Votre compte ne permet pas": dict(url="https://a.example.org/x.ics", name="x", user=member),
         "régions de vos clubs": dict(

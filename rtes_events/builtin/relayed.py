@@ -1,5 +1,5 @@
 """Relayed events (proposed by a member or partner, ``proposals.py``, or from a followed calendar,
-``sources.py``): people register on the organiser's own page (the proposal's link, or the event's
+``sources``): people register on the organiser's own page (the proposal's link, or the event's
 page at its source), or nowhere for an event « sans inscription »; the workspace page of such an
 event says who proposed it or where it comes from."""
 

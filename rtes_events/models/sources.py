@@ -42,8 +42,8 @@ class CalendarSource(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     # The state of its refreshes: the validators of the last answer (conditional requests), when it
-    # was last tried, last succeeded and is next due, the failures in a row and the last one's French
-    # message, and how many events the feed gave.
+    # was last tried, last read whole (not a 304) and is next due, the failures in a row and the last
+    # one's French message, and how many events the feed gave.
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     checked_at: Mapped[datetime | None] = mapped_column(DateTime)

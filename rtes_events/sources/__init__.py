@@ -41,7 +41,9 @@ from .reading import Item, NotACalendar, read
 WINDOW_PAST = timedelta(days=31)  # occurrences read before now: recent ones stay matched
 WINDOW_FUTURE = timedelta(days=366)  # and after: the agenda's year ahead
 MAX_BACKOFF = timedelta(days=1)
+FULL_READ = timedelta(days=1)  # a calendar is read whole at least this often, even if unchanged
 REFUSED_PENDING = "Annulé par sa source avant d'être validé."
+UNEXPECTED = "Erreur inattendue pendant la lecture de ce calendrier (détails dans le journal du serveur)."
 
 
 class SourceRefused(Exception):
@@ -249,11 +251,14 @@ def refresh(source_id: int) -> Refresh:
     result = Refresh(source_id)
     now = clock.now()
     config = current_app.config
+    # Asked conditionally, but read whole once a day: occurrences of recurring events enter the
+    # window as days pass, though the calendar did not change.
+    conditional = source.succeeded_at is not None and now - source.succeeded_at < FULL_READ
     try:
         fetched = fetch(
             source.url,
-            etag=source.etag,
-            last_modified=source.last_modified,
+            etag=source.etag if conditional else None,
+            last_modified=source.last_modified if conditional else None,
             timeout=config["RTES_SOURCES_TIMEOUT"],
             max_bytes=int(config["RTES_SOURCES_MAX_MB"] * 1024 * 1024),
             allow_private=config["RTES_SOURCES_ALLOW_PRIVATE"],
@@ -264,22 +269,17 @@ def refresh(source_id: int) -> Refresh:
             items = read(fetched.body, now - WINDOW_PAST, now + WINDOW_FUTURE)
             _sync(source, items, now, result)
     except (FetchFailed, NotACalendar) as exc:
-        db.session.rollback()
-        source = db.session.get(CalendarSource, source_id)
-        result.error = str(exc)
-        source.failures += 1
-        source.last_error = result.error
-        wait = backoff(source.failures)
-        if getattr(exc, "retry_after", None):
-            wait = max(wait, timedelta(seconds=exc.retry_after))
-        source.checked_at, source.next_check_at = now, now + wait
-        db.session.commit()
-        return result
+        return _failed(result, str(exc), getattr(exc, "retry_after", None), now)
+    except Exception:  # a fault of ours or of the database: logged, and the other sources go on
+        current_app.logger.exception("source %s: refresh failed", source_id)
+        return _failed(result, UNEXPECTED, None, now)
     source.etag, source.last_modified = (
         fetched.etag or source.etag,
         fetched.last_modified or source.last_modified,
     )
-    source.checked_at = source.succeeded_at = now
+    source.checked_at = now
+    if not result.unchanged:
+        source.succeeded_at = now
     source.next_check_at = now + interval()
     source.failures, source.last_error = 0, "; ".join(result.notes) or None
     if result.created or result.updated or result.cancelled:
@@ -290,6 +290,20 @@ def refresh(source_id: int) -> Refresh:
             nom=source.name,
             **{"créés": result.created, "mis à jour": result.updated, "annulés": result.cancelled},
         )
+    db.session.commit()
+    return result
+
+
+def _failed(result: Refresh, message: str, retry_after: float | None, now: datetime) -> Refresh:
+    """Record a failed refresh on its source (nothing else of it is kept) and when to try again."""
+    db.session.rollback()
+    source = db.session.get(CalendarSource, result.source_id)
+    result.error = source.last_error = message
+    source.failures += 1
+    wait = backoff(source.failures)
+    if retry_after:
+        wait = max(wait, timedelta(seconds=retry_after))
+    source.checked_at, source.next_check_at = now, now + wait
     db.session.commit()
     return result
 
@@ -311,23 +325,28 @@ def _sync(source: CalendarSource, items: list[Item], now: datetime, result: Refr
         for event in db.session.scalars(select(Event).where(Event.calendar_source_id == source.id))
     }
     seen: set[tuple[str, str]] = set()
-    shown = None
+    new: list[Item] = []
     for item in items:
         if item.key in seen:
             continue
         seen.add(item.key)
         event = stored.pop(item.key, None)
         if event is not None:
-            result.updated += _update(source, event, item)
+            status = event.status
+            if _update(source, event, item):
+                cancelled = event.status == "cancelled" != status
+                result.cancelled += cancelled
+                result.updated += not cancelled
             continue
-        if item.cancelled or item.ends_at < now:
-            continue
-        shown = shown if shown is not None else _shown_elsewhere(source, now)
-        if item.uid in shown[0] or (item.starts_at, title_key(item.title)) in shown[1]:
+        if not item.cancelled and item.ends_at >= now:
+            new.append(item)
+    uids, starts = _shown_elsewhere(source, new) if new else (set(), set())
+    for item in new:
+        if item.uid in uids or (item.starts_at, title_key(item.title)) in starts:
             result.duplicates += 1
-            continue
-        _create(source, item)
-        result.created += 1
+        else:
+            _create(source, item)
+            result.created += 1
     source.event_count = len(seen)
     if not any(item.ends_at >= now for item in items):
         return  # an answer without future events: taken for a broken one, nothing is cancelled
@@ -339,14 +358,17 @@ def _sync(source: CalendarSource, items: list[Item], now: datetime, result: Refr
         result.cancelled += _cancel(event)
 
 
-def _shown_elsewhere(source: CalendarSource, now: datetime) -> tuple[set[str], set[tuple[datetime, str]]]:
-    """The UIDs, and (start, folded title) pairs, of the events the agenda shows or will show from
-    the network or other sources, in the window: a new event matching one is a duplicate."""
+def _shown_elsewhere(source: CalendarSource, items: list[Item]) -> tuple[set[str], set[tuple[datetime, str]]]:
+    """Of the events the agenda has, not cancelled, from the network or other sources, those with the
+    UID or the start of one of ``items``: their UIDs, and their (start, title key) pairs."""
     rows = db.session.execute(
         select(Event.uid, Event.starts_at, Event.title).where(
             Event.status != "cancelled",
-            Event.ends_at >= now - WINDOW_PAST,
             or_(Event.calendar_source_id.is_(None), Event.calendar_source_id != source.id),
+            or_(
+                Event.starts_at.in_({item.starts_at for item in items}),
+                Event.uid.in_({item.uid for item in items}),
+            ),
         )
     ).all()
     return {uid for uid, _, _ in rows}, {(start, title_key(title)) for _, start, title in rows}
@@ -404,7 +426,6 @@ def _create(source: CalendarSource, item: Item) -> None:
                 **_proposed(event),
             )
         )
-    db.session.flush()
 
 
 def _proposed(event: Event) -> dict:
@@ -467,6 +488,18 @@ def _refuse(proposal: EventProposal) -> None:
 # The team's decisions on relayed events -------------------------------------------------------------
 
 
+def _hide(event: Event, hidden: bool) -> None:
+    """A hidden event is a draft (out of every public list, as the agenda's queries stand); shown
+    again, it is published and its next refresh gives it the source's status."""
+    event.relay_hidden = hidden
+    if _pending(event) is not None:
+        return  # a draft until moderated
+    if hidden and event.status != "draft":
+        event.status = "draft"
+    elif not hidden:
+        event.status, event.relay_fingerprint = "published", None
+
+
 def decide(user, event: Event, *, hidden=None, stopped=None, themes=None, region=None) -> None:
     """Hide (or show) a relayed event, stop relaying it, or choose its themes (names) or region
     (a code; '' for none); a refresh keeps these decisions."""
@@ -476,7 +509,7 @@ def decide(user, event: Event, *, hidden=None, stopped=None, themes=None, region
         raise SourceRefused("Cet événement n'est pas relayé depuis un calendrier suivi.")
     done = []
     if hidden is not None and event.relay_hidden != bool(hidden):
-        event.relay_hidden = bool(hidden)
+        _hide(event, bool(hidden))
         done.append("masqué" if hidden else "affiché")
     if stopped and not event.relay_stopped:
         event.relay_stopped = True

@@ -92,10 +92,19 @@ def read(body: bytes, start: datetime, end: datetime) -> list[Item]:
         found = recurring_ical_events.of(calendar, skip_bad_series=True).between(
             start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
         )
-        items = [item for component in found if (item := _item(component, series)) is not None]
+        items = [item for component in found if (item := _readable(component, series)) is not None]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise NotACalendar(f"Le calendrier est illisible : {one_line(str(exc))[:200]}") from None
     return sorted(items, key=lambda item: (item.starts_at, item.key))
+
+
+def _readable(component, series: set[str]) -> Item | None:
+    """The event of ``component``, or None when it has no start or values past reading (one broken
+    event does not refuse its calendar)."""
+    try:
+        return _item(component, series)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _item(component, series: set[str]) -> Item | None:
