@@ -8,7 +8,7 @@ The calendars' events are written here as the engine's refresh leaves them (``re
 parsing calendars is tested with the engine (test_sources.py)."""
 
 import json
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -145,6 +145,66 @@ def test_admins_add_edit_refresh_and_remove_a_calendar(client, admin, partner_id
     assert audited("source.removed")
 
 
+@pytest.fixture
+def publisher(monkeypatch):
+    """A calendar publisher on 127.0.0.1, which the app (created after this fixture) may follow."""
+    from .calendar_server import CalendarServer
+
+    monkeypatch.setenv("RTES_SOURCES_ALLOW_PRIVATE", "127.0.0.1")
+    server = CalendarServer()
+    yield server
+    server.close()
+
+
+def feed(*events: tuple[str, str, datetime, str]) -> bytes:
+    """A calendar of (UID, title, start, status) events, two hours each."""
+    body = "".join(
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:{start:%Y%m%dT%H%M%S}Z\r\n"
+        f"DTEND:{start + timedelta(hours=2):%Y%m%dT%H%M%S}Z\r\nSUMMARY:{title}\r\nSTATUS:{status}\r\n"
+        f"URL:{ORGANISER_PAGE}\r\nEND:VEVENT\r\n"
+        for uid, title, start, status in events
+    )
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//FR\r\n{body}END:VCALENDAR\r\n".encode()
+
+
+def test_a_calendar_followed_from_the_workspace_moves_and_cancels_in_the_agenda(
+    publisher, client, admin, partner_id
+):
+    start = clock.to_utc(clock.local_today() + timedelta(days=10), time(9))
+    forum, atelier = (
+        ("forum@cress", "Forum régional", start, "CONFIRMED"),
+        ("atelier@cress", "Atelier", start, "CONFIRMED"),
+    )
+    publisher.serve("/agenda.ics", feed(forum, atelier))
+    login(client, admin)
+    answer = post(
+        client,
+        "/espace/sources/nouvelle",
+        **{**FORM, "url": publisher.url("/agenda.ics"), "owner": partner_id},
+    )
+    assert answer.status_code == 303
+    page = answer.headers["Location"]
+    done = client.post(
+        f"{page}actualiser", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True
+    )
+    assert "2 créé(s)" in text(done) and "Forum régional" in text(done)
+    assert "Relayé depuis Agenda de la CRESS Île-de-France" in text(client.get("/evenements/"))
+
+    moved = start + timedelta(days=1)
+    publisher.serve(
+        "/agenda.ics",
+        feed(("forum@cress", "Forum régional", moved, "CONFIRMED"), (*atelier[:3], "CANCELLED")),
+    )
+    assert post(client, f"{page}actualiser", page).status_code == 303
+    vevents = {
+        str(c["UID"]): c for c in icalendar.Calendar.from_ical(client.get("/agenda.ics").data).walk("VEVENT")
+    }
+    [forum_here] = [c for c in vevents.values() if str(c["SUMMARY"]) == "Forum régional"]
+    [atelier_here] = [c for c in vevents.values() if str(c["SUMMARY"]) == "Atelier"]
+    assert forum_here.decoded("DTSTART").astimezone(UTC).replace(tzinfo=None) == moved
+    assert str(atelier_here["STATUS"]) == "CANCELLED"
+
+
 def test_a_failing_calendar_shows_its_last_error_in_french(client, admin):
     source = make_source(failures=3, last_error="Le calendrier ne répond pas (délai dépassé).")
     source.checked_at = clock.now()
@@ -192,7 +252,7 @@ def test_hostile_input_is_refused_in_french_and_changes_nothing(client, admin, p
         "javascript:alert(1)": "commencer par https://",
         "file:///etc/passwd": "commencer par https://",
         "2026-02-30": "commencer par https://",
-        "https://127.0.0.1/agenda.ics": "privée ou locale",
+        "https://127.0.0.2/agenda.ics": "privée ou locale",
         "https://10.1.2.3/agenda.ics": "privée ou locale",
         "https://[::1]/agenda.ics": "privée ou locale",
         "https://agenda.example.org/" + "a" * 10_000: "500 caractères",
@@ -330,8 +390,11 @@ def test_admins_choose_themes_and_region_hide_and_stop_relaying(client, admin, m
     page = f"/espace/evenements/{event.id}/relais"
     login(client, admin)
     assert "Relayé depuis Agenda ESS" in text(client.get(f"/espace/evenements/{event.id}/"))
-    hostile = post(client, page, themes="<script>", region="99999999999999999999999")
-    assert hostile.status_code == 400 and "Choisissez une région dans la liste." in text(hostile)
+    for themes, region in (("<script>", "99999999999999999999999"), ("x" * 10_000, "2026-02-30")):
+        hostile = post(client, page, themes=themes, region=region)
+        assert hostile.status_code == 400 and "Choisissez une région dans la liste." in text(hostile)
+        assert "Choisissez les thèmes dans la liste." in text(hostile)
+    assert post(client, page, themes="Commande publique", region="IDF\x00").status_code == 400
     assert post(client, page, themes="Commande publique", region="NAQ").status_code == 303
     db.session.refresh(event)
     assert [t.slug for t in event.themes] == ["commande-publique"] and event.relay_region_code == "NAQ"
