@@ -136,12 +136,14 @@ def test_admins_add_edit_refresh_and_remove_a_calendar(client, admin, partner_id
     assert source.failures == 1 and "introuvable" in source.last_error
     assert "En échec" in text(client.get("/espace/sources/"))
 
-    relayed(source)
+    title, visitor = relayed(source).title, client.application.test_client()
+    assert title in text(visitor.get("/evenements/"))  # kept for anonymous visitors, until its events go
     confirm = text(client.get(f"/espace/sources/{source.id}/retirer"))
     assert "1 événement relayé" in confirm
     assert post(client, f"/espace/sources/{source.id}/retirer").status_code == 303
     assert db.session.scalar(select(CalendarSource)) is None
     assert db.session.scalar(select(Event)) is None  # its events go with it, as the page said
+    assert title not in text(visitor.get("/evenements/"))
     assert audited("source.removed")
 
 

@@ -7,7 +7,7 @@ see only those they added. The rules live in ``sources``.
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ... import audit, sources
 from ...extensions import db
@@ -141,6 +141,9 @@ def source_remove(source_id: int):
         return render_template("manage/source_remove.html", source=source, count=count)
     name = source.name
     audit.record("source.removed", source=source.id, nom=name, adresse=source.url, evenements=count)
+    # Its events deleted by a statement the data versions see (the database's cascade would not bump
+    # them, and kept pages would still list the events).
+    db.session.execute(delete(Event).where(Event.calendar_source_id == source.id))
     db.session.delete(source)
     db.session.commit()
     flash(f"Calendrier « {name} » retiré, avec ses {count} événement(s) relayé(s).", "success")
