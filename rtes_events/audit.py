@@ -43,6 +43,7 @@ LABELS = {
     "member.created": "Adhérent ajouté",
     "member.updated": "Adhérent modifié",
     "member.ended": "Adhésion terminée",
+    "page.updated": "Page d'information modifiée",
     "members.imported": "Adhérents importés (CSV)",
     "source.added": "Calendrier suivi ajouté",
     "source.updated": "Calendrier suivi modifié",

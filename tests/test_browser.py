@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 from rtes_events import accounts, clock, registrations, registry, worker
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
-from rtes_events.models import Event
+from rtes_events.models import Event, SurveyAnswer
 
 from .conftest import PASSWORD, PERSON, free_port
 
@@ -275,6 +275,10 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
         "/clubs/",
         "/clubs/club-ess-ile-de-france/",
         "/page-inconnue",
+        "/mentions-legales",
+        "/donnees-personnelles",
+        "/accessibilite",
+        "/plan-du-site",
     ]
     found = {}
     for path in paths:
@@ -290,6 +294,26 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
     nu.add("form with errors", posted.value.text())
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
+
+
+def test_the_footer_is_reached_and_followed_with_the_keyboard(live, page):
+    """The keyboard path the accessibility statement names: the skip link first, to the content,
+    then the footer's links with Tab, opened with Enter."""
+    page.goto(live.url + "/mentions-legales")
+    focused = "document.activeElement.textContent.trim()"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "Aller au contenu"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "contenu"
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate(focused) == "Plan du site":
+            break
+    else:
+        pytest.fail("the footer's « Plan du site » is not reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/plan-du-site")
+    assert page.get_by_role("heading", level=1).inner_text() == "Plan du site"
 
 
 CLUB_IDF = "Club des collectivités territoriales pour l'ESS en Île-de-France"
@@ -382,6 +406,7 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
         registrations.register(event, {**PERSON})
+        db.session.add(SurveyAnswer(event_id=event.id, overall=4, speakers=5, comment="Très clair.\nMerci !"))
         db.session.commit()
         event_id = event.id
     found = {}
@@ -410,6 +435,9 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         "/espace/comptes/",
         "/espace/comptes/inviter",
         "/espace/mot-de-passe",
+        "/espace/pages/",
+        "/espace/pages/accessibilite",
+        f"/espace/evenements/{event_id}/questionnaire",
     ]
     for path in paths:
         response = page.goto(live.url + path)

@@ -90,6 +90,7 @@ def route_values(admin) -> dict[str, int]:
         "member_id": db.session.scalar(select(MemberOrganisation.id)),
         "programme_id": db.session.scalar(select(Programme.id)),
         "proposal_id": proposal.id,
+        "key": "accessibilite",
     }
 
 

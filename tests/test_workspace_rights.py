@@ -29,9 +29,17 @@ ARGUMENTS = (
     "member_id",
     "proposal_id",
     "source_id",
+    "key",
 )
 # Workspace areas for admins only, by endpoint prefix (``manage.relay``: a relayed event's decisions).
-ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal", "manage.relay")
+ADMIN_AREAS = (
+    "manage.account",
+    "manage.programme",
+    "manage.member",
+    "manage.proposal",
+    "manage.site_page",
+    "manage.relay",
+)
 
 
 @pytest.fixture
@@ -80,6 +88,7 @@ def world(clubs, make_event, make_registration, make_user):
             "member_id": member.id,
             "proposal_id": 999_999,  # the proposals' queue is for admins only
             "source_id": sources["coorganiser"].id,
+            "key": "mentions-legales",  # the information pages are for admins only
         },
         "other": {
             "event_id": other.id,
@@ -89,6 +98,7 @@ def world(clubs, make_event, make_registration, make_user):
             "member_id": member.id,  # member authorities are for admins only
             "proposal_id": 999_999,
             "source_id": other_source.id,
+            "key": "accessibilite",
         },
         "users": users,
         "sources": {role: source.id for role, source in sources.items()},

@@ -1,7 +1,7 @@
 """calendar sources: followed iCalendar feeds, and the relay columns of their events
 
 Revision ID: c24e8b3d7f03
-Revises: 4461bef9d43e
+Revises: b25f1e2a6c02
 Create Date: 2026-12-07 03:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c24e8b3d7f03"
-down_revision = "4461bef9d43e"
+down_revision = "b25f1e2a6c02"
 branch_labels = None
 depends_on = None
 

@@ -129,14 +129,15 @@ def with_programmes(data: dict) -> dict:
 
 
 def members() -> list[dict]:
-    """The demo's member authorities, in the import schema (``members.json``)."""
+    """The demo's example member, labelled as such, in the import schema (``members.json``)."""
     return json.loads(files(__package__).joinpath("members.json").read_text(encoding="utf-8"))["members"]
 
 
 def load_demo() -> ImportReport:
-    """Import the seed, the members and the examples; an example still ahead keeps its date (idempotent)."""
+    """Import the seed (its members included), the example member and the example sessions; an
+    example still ahead keeps its date (idempotent)."""
     data = with_programmes(seed())
-    data["members"] = members()
+    data["members"] = [*data.get("members", []), *members()]
     now = clock.now()
     ahead = set(
         db.session.scalars(select(Event.slug).where(Event.slug.like("exemple-%"), Event.ends_at > now))

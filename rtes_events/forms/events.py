@@ -4,7 +4,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from slugify import slugify
 from sqlalchemy import select
 from wtforms import (
@@ -29,6 +28,7 @@ from ..extensions import db
 from ..models import Club, Partner
 from ..models.events import KINDS, MODES
 from ..permissions import managed_clubs
+from .base import Form
 from .fields import length, required, strip
 
 AUDIENCES = {"all": "Ouvert à toutes et à tous", "members": "Réservé aux collectivités adhérentes"}
@@ -140,7 +140,7 @@ def web_address(form, field):
             )
 
 
-class ScheduledForm(FlaskForm):
+class ScheduledForm(Form):
     """A form whose date and hours are checked together once each is readable: its ``schedule()``
     gives the times, or raises ValueError with a French message, shown under the end time."""
 
@@ -338,10 +338,7 @@ class EventForm(ScheduledForm):
             raise ValidationError(
                 "Indiquez les délais des rappels personnalisés, ou choisissez une autre option."
             )
-        try:
-            offsets = reminder_offsets(field.data, name=REMINDERS_LABEL)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+        offsets = reminder_offsets(field.data, name=REMINDERS_LABEL)  # a ValueError is the field's error
         if not offsets:
             raise ValidationError("Pour n'envoyer aucun rappel, choisissez « Aucun rappel ».")
         if self.mode.data == "onsite" and min(offsets) < reminders.DAY:

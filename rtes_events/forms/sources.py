@@ -5,7 +5,6 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
@@ -14,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..extensions import db
 from ..models import MemberOrganisation, Partner, Region, Theme
 from ..sources import fetching
+from .base import Form
 from .events import _choices, one_of
 from .fields import length, required, strip
 
@@ -43,15 +43,12 @@ def _region_field(description: str) -> SelectField:
 
 
 def _calendar_address(form, field):
-    """A followable address (``fetching.calendar_url``); an address given as a number is checked now
-    (a name is, each time the calendar is fetched: its address may change)."""
+    """A followable address (``fetching.calendar_url``: its ``ValueError`` is the field's error); an
+    address given as a number is checked now (a name is, each time the calendar is fetched: its
+    address may change)."""
     if not field.data:
         return
-    try:
-        address = fetching.calendar_url(field.data)
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
-    parts = urlsplit(address)
+    parts = urlsplit(fetching.calendar_url(field.data))
     try:
         ipaddress.ip_address(parts.hostname)
     except ValueError:
@@ -64,7 +61,7 @@ def _calendar_address(form, field):
         raise ValidationError(str(error)) from None
 
 
-class SourceForm(FlaskForm):
+class SourceForm(Form):
     """A calendar to follow; ``values`` gives ``sources`` what was chosen."""
 
     url = StringField(
@@ -152,7 +149,7 @@ def _theme_choices() -> list:
     return _choices({t.name: t.name for t in db.session.scalars(select(Theme).order_by(Theme.name))})
 
 
-class RelayForm(FlaskForm):
+class RelayForm(Form):
     """A relayed event's themes and region, chosen by the team: refreshes keep them."""
 
     themes = _themes_field()

@@ -9,16 +9,20 @@ from .outbox import OutboxMessage
 from .partners import Partner
 from .programmes import Programme, event_programmes
 from .proposals import EventProposal
+from .questions import Answer, Question
 from .reach import ReachedOrganisation
 from .registrations import CalendarToken, Registration
 from .reminders import OrganiserReminderSent, ReminderSent, ReminderStop
 from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
+from .site_pages import SitePage
+from .slots import Slot, SlotSpeaker, registration_slots
 from .sources import CalendarSource, calendar_source_themes
 from .surveys import SurveyAnswer, SurveyInvitation
 from .versions import DataVersion
 
 __all__ = [
+    "Answer",
     "AuditEntry",
     "CalendarSource",
     "CalendarToken",
@@ -33,6 +37,7 @@ __all__ = [
     "OutboxMessage",
     "Partner",
     "Programme",
+    "Question",
     "ReachedOrganisation",
     "Region",
     "Registration",
@@ -42,6 +47,9 @@ __all__ = [
     "ReplayCount",
     "ReplayOptOut",
     "ReplayResource",
+    "SitePage",
+    "Slot",
+    "SlotSpeaker",
     "Speaker",
     "SurveyAnswer",
     "SurveyInvitation",
@@ -50,4 +58,5 @@ __all__ = [
     "calendar_source_themes",
     "event_programmes",
     "event_words",
+    "registration_slots",
 ]

@@ -81,6 +81,7 @@ MENU = (
     ("Calendriers suivis", "manage.sources_list", may_add),
     ("Indicateurs", "manage.indicators", "view"),
     ("Agenda de la lettre", "manage.newsletter", "view"),
+    ("Pages d'information", "manage.site_pages_list", "pages"),
 )
 
 
@@ -119,6 +120,7 @@ from . import (  # noqa: E402,F401
     proposals,
     registrants,
     replays,
+    site_pages,
     sources,
     surveys,
 )
