@@ -29,7 +29,7 @@ from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.models import Event, SurveyAnswer
 
-from .conftest import PASSWORD, PERSON, free_port
+from .conftest import PASSWORD, PERSON, free_port, new_relayed
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -227,30 +227,16 @@ def audited_page(chromium):
 
 def relay_example() -> int:
     """A followed calendar (in an app context) and one event relayed from it (``forum-relaye``, its id
-    returned), as a refresh writes them."""
-    from rtes_events.models import CalendarSource
-    from rtes_events.models.proposals import RELAYED
-
-    source = CalendarSource(
-        url="https://www.cress-idf.example.org/agenda.ics",
-        name="Agenda de la CRESS Île-de-France",
-        publish=True,
-    )
-    starts = clock.now() + timedelta(days=20)
-    event = Event(
+    returned)."""
+    event = new_relayed(
         slug="forum-relaye",
-        kind="rencontre",
         title="Forum des achats responsables",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=3),
-        mode="onsite",
+        starts_at=clock.now() + timedelta(days=20),
+        ends_at=clock.now() + timedelta(days=20, hours=3),
         city="Paris",
-        calendar_source=source,
-        relay_uid="forum@cress-idf.example.org",
         relay_url="https://www.cress-idf.example.org/agenda/forum",
-        registration_provider=RELAYED,
     )
-    db.session.add_all([source, event])
+    db.session.add(event)
     db.session.flush()
     id = event.id
     db.session.commit()

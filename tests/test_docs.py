@@ -54,8 +54,9 @@ def route_values(admin) -> dict[str, int]:
 
     from rtes_events import clock, proposals
     from rtes_events.extensions import db
-    from rtes_events.models import CalendarSource, Event, MemberOrganisation, Programme, User
-    from rtes_events.models.proposals import RELAYED
+    from rtes_events.models import Event, MemberOrganisation, Programme, User
+
+    from .conftest import new_relayed
 
     club_sessions = select(Event.id).where(Event.club_id.is_not(None), Event.status == "published")
     past = db.session.scalar(
@@ -68,23 +69,13 @@ def route_values(admin) -> dict[str, int]:
         {"title": "Forum de l'ESS", "kind": "rencontre", "organisation": "Ville d'Exemple", "mode": "online"}
         | {"starts_at": starts, "ends_at": starts + timedelta(hours=2)},
     )
-    source = CalendarSource(url="https://agenda.example.org/ess.ics", name="Agenda ESS", publish=True)
-    relayed = Event(
-        slug="relaye",
-        kind="rencontre",
-        title="Événement relayé",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        calendar_source=source,
-        relay_uid="relaye@agenda.example.org",
-        registration_provider=RELAYED,
-    )
-    db.session.add_all([source, relayed])
+    relayed = new_relayed(starts_at=starts, ends_at=starts + timedelta(hours=2))
+    db.session.add(relayed)
     db.session.commit()
     return {
         "event_id": coming,
         "relay_event_id": relayed.id,
-        "source_id": source.id,
+        "source_id": relayed.calendar_source_id,
         "past_event_id": past,
         "user_id": db.session.scalar(select(User.id).where(User.id != admin.id)),
         "member_id": db.session.scalar(select(MemberOrganisation.id)),

@@ -16,7 +16,7 @@ from rtes_events import registrations, registry
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 
-from .conftest import PERSON, csrf_token, login
+from .conftest import PERSON, csrf_token, login, new_relayed
 
 HOSTILE = [
     "",
@@ -239,7 +239,7 @@ def workspace(client, site, make_user, make_event):
     from datetime import timedelta
 
     from rtes_events import clock, proposals
-    from rtes_events.models import CalendarSource, MemberOrganisation, Programme, User
+    from rtes_events.models import MemberOrganisation, Programme, User
 
     admin = make_user("admin")
     member = make_user("member")
@@ -260,12 +260,12 @@ def workspace(client, site, make_user, make_event):
             "mode": "online",
         },
     )
-    source = CalendarSource(url="https://agenda.example.org/ess.ics", name="Agenda ESS", publish=True)
-    relayed = make_event(slug="relaye", calendar_source=source, relay_uid="relaye@agenda.example.org")
+    relayed = new_relayed()
+    db.session.add(relayed)
     db.session.commit()
     ids = {
         "event": event.id,
-        "source": source.id,
+        "source": relayed.calendar_source_id,
         "relayed": relayed.id,
         "past": past.id,
         "member": db.session.scalar(select(MemberOrganisation.id).limit(1)),

@@ -17,9 +17,8 @@ from sqlalchemy import select
 from rtes_events import clock
 from rtes_events.extensions import db
 from rtes_events.models import AuditEntry, CalendarSource, Event, EventProposal, MemberOrganisation, Theme
-from rtes_events.models.proposals import RELAYED
 
-from .conftest import OWN_CLUB, csrf_token, login
+from .conftest import OWN_CLUB, csrf_token, login, new_relayed
 
 ORGANISER_PAGE = "https://www.cress-idf.example.org/agenda/forum-achats"
 FORM = {
@@ -55,24 +54,16 @@ def make_source(**values) -> CalendarSource:
 def relayed(source, title="Forum des achats responsables", pending=False, **values) -> Event:
     """An event of ``source`` as a refresh writes it: published, or a draft waiting in the queue."""
     starts = clock.to_utc(clock.local_today() + timedelta(days=30), time(9))
-    event = Event(
-        **{
-            "slug": f"relais-{title.lower().replace(' ', '-')}",
-            "kind": "rencontre",
-            "title": title,
-            "starts_at": starts,
-            "ends_at": starts + timedelta(hours=3),
-            "mode": "onsite",
-            "city": "Paris",
-            "status": "draft" if pending else "published",
-            "registration_provider": RELAYED,
-            "waitlist": False,
-            "calendar_source_id": source.id,
-            "relay_uid": f"{title}@cress-idf.example.org",
-            "relay_recurrence_id": "",
-            "relay_url": ORGANISER_PAGE,
-            **values,
-        }
+    event = new_relayed(
+        source,
+        slug=f"relais-{title.lower().replace(' ', '-')}",
+        title=title,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        city="Paris",
+        status="draft" if pending else "published",
+        relay_url=ORGANISER_PAGE,
+        **values,
     )
     db.session.add(event)
     if pending:
