@@ -22,6 +22,7 @@ its failures, keeps the last one's message in French and is tried again later an
 (``backoff``), or when its server's ``Retry-After`` says.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -240,9 +241,16 @@ def due(now: datetime | None = None) -> list[int]:
     ).all()
 
 
-def refresh_due() -> list[Refresh]:
-    """Refresh every source due, each on its own: one that fails never stops the others."""
-    return [refresh(source_id) for source_id in due()]
+def refresh_due(seconds: float | None = None) -> list[Refresh]:
+    """Refresh the sources due, oldest first, each on its own (one that fails never stops the
+    others); with ``seconds``, no other is started after that long (the rest wait for the next pass)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    results = []
+    for source_id in due():
+        results.append(refresh(source_id))
+        if deadline is not None and time.monotonic() > deadline:
+            break
+    return results
 
 
 def refresh(source_id: int) -> Refresh:
