@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, or_, select
 
@@ -247,10 +248,28 @@ def refresh_due(seconds: float | None = None) -> list[Refresh]:
     deadline = None if seconds is None else time.monotonic() + seconds
     results = []
     for source_id in due():
+        if not claim(source_id):
+            continue  # another worker took it meanwhile
         results.append(refresh(source_id))
         if deadline is not None and time.monotonic() > deadline:
             break
     return results
+
+
+def claim(source_id: int) -> bool:
+    """Take a due source for this worker (its next check moved an interval ahead, in one atomic
+    statement): of several workers, one refreshes it."""
+    now = clock.now()
+    claimed = db.session.execute(
+        sa.update(CalendarSource)
+        .where(
+            CalendarSource.id == source_id,
+            or_(CalendarSource.next_check_at.is_(None), CalendarSource.next_check_at <= now),
+        )
+        .values(next_check_at=now + interval())
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
 
 
 def refresh(source_id: int) -> Refresh:
