@@ -476,24 +476,24 @@ def _pending(event: Event) -> EventProposal | None:
 
 
 def _update(source: CalendarSource, event: Event, item: Item) -> int:
-    """Bring ``event`` in line with ``item``; 1 when something changed."""
+    """Bring ``event`` in line with ``item``; 1 when what it shows changed."""
     fingerprint = item.fingerprint()
     if event.relay_stopped or event.relay_fingerprint == fingerprint:
         return 0
-    values = _values(source, item)
     proposal = _pending(event)
+    status = event.status
     if proposal is not None and item.cancelled:
         _refuse(proposal)
     elif event.status in ("published", "cancelled"):
-        values["status"] = "cancelled" if item.cancelled else "published"
+        event.status = "cancelled" if item.cancelled else "published"
+    changed = (
+        editing.apply(event, _values(source, item)) or event.status != status or event.relay_url != item.url
+    )
     event.relay_fingerprint, event.relay_url = fingerprint, item.url
-    editing.apply(event, values)
-    if "status" in values:
-        event.status = values["status"]
     if proposal is not None and proposal.state == "pending":
         for name, value in _proposed(event).items():
             setattr(proposal, name, value)
-    return 1
+    return int(bool(changed))
 
 
 def _cancel(event: Event) -> int:
