@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from rtes_events import clock, indicators, proposals, sources
 from rtes_events.extensions import db
+from rtes_events.importer import import_data
 from rtes_events.models import CalendarSource, Event
 from rtes_events.plugins import hook
 
@@ -314,6 +315,9 @@ def test_who_adds_sources_and_what_is_refused(app, make_user, clubs):
         with pytest.raises(sources.SourceRefused, match=message):
             sources.add(values.pop("url"), values.pop("name"), **values)
     db.session.rollback()
+    import_data({"members": [{"name": "Ville d'Exemple", "kind": "commune", "region": "NAQ"}]})
+    owned = sources.add("https://j.example.org/x.ics", "Agenda municipal", member="Ville d'Exemple")
+    assert (owned.owner_name, owned.region_code, owned.publish) == ("Ville d'Exemple", "NAQ", False)
     named = sources.add("https://i.example.org/x.ics", "<script>alert(1)</script>\x00 Agenda")
     assert named.name == "<script>alert(1)</script> Agenda"  # kept as text, escaped where shown
     assert (
