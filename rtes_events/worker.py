@@ -13,6 +13,7 @@ from .extensions import db
 
 BATCH = 100
 REMINDER_CHECK_SECONDS = 30.0  # reminders and calendars due are looked for at most this often
+SOURCES_SECONDS = 20.0  # calendars refreshed in one check for at most this long: e-mails wait no more
 
 
 def one_pass() -> tuple[int, int]:
@@ -26,7 +27,8 @@ def one_pass() -> tuple[int, int]:
 def _checks() -> None:
     """Queue the reminders due, then refresh the followed calendars due (each on its own schedule);
     a failure is logged and the next check tries again."""
-    for name, check in (("reminders", reminders.queue_due), ("sources", sources.refresh_due)):
+    checks = (("reminders", reminders.queue_due), ("sources", lambda: sources.refresh_due(SOURCES_SECONDS)))
+    for name, check in checks:
         try:
             check()
         except Exception:  # the e-mails already queued still go; the next check retries

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from rtes_events import clock, indicators, proposals, sources
 from rtes_events.extensions import db
+from rtes_events.importer import import_data
 from rtes_events.models import CalendarSource, Event
 from rtes_events.plugins import hook
 
@@ -149,17 +150,14 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
     assert events["Atelier déplacé"].relay_region_code == "IDF"
     sequences = {title: event.sequence for title, event in events.items()}
 
-    publisher.serve(
-        "/changes.ics",
-        calendar(
-            vevent("a", "Atelier déplacé", "20270308T130000"),
-            vevent("b", "Réunion (nouveau titre)", "20270302T090000", extra="SEQUENCE:1\r\n"),
-            vevent("c", "Visite annulée", "20270303T090000", extra="STATUS:CANCELLED\r\nSEQUENCE:1\r\n"),
-            vevent("e", "Forum masqué", "20270305T100000"),
-            vevent("f", "Séminaire renommé à la source", "20270306T090000"),
-        ),
-        validators=False,
+    second = calendar(
+        vevent("a", "Atelier déplacé", "20270308T130000"),
+        vevent("b", "Réunion (nouveau titre)", "20270302T090000", extra="SEQUENCE:1\r\n"),
+        vevent("c", "Visite annulée", "20270303T090000", extra="STATUS:CANCELLED\r\nSEQUENCE:1\r\n"),
+        vevent("e", "Forum masqué", "20270305T100000"),
+        vevent("f", "Séminaire renommé à la source", "20270306T090000"),
     )
+    publisher.serve("/changes.ics", second, validators=False)
     result = sources.refresh(source.id)
     assert (result.created, result.updated, result.cancelled) == (0, 3, 2)
     db.session.expire_all()
@@ -178,8 +176,11 @@ def test_moves_changes_cancellations_and_removals_follow_the_source(app, client,
     feed = client.get("/agenda.ics").get_data(as_text=True)
     assert "DTSTART;TZID=Europe/Paris:20270308T140000" in feed and feed.count("STATUS:CANCELLED") == 2
 
-    # Twice the same calendar: nothing written; an answer without future events cancels nothing.
+    # Twice the same calendar (stamped anew, as many servers do): nothing written; an answer
+    # without future events cancels nothing.
     before = {e.id: (e.updated_at, e.sequence, e.status) for e in db.session.scalars(select(Event))}
+    stamped = second.replace("DTSTAMP:20261201T000000Z", "DTSTAMP:20270115T090000Z")
+    publisher.serve("/changes.ics", stamped, validators=False)
     again = sources.refresh(source.id)
     assert (again.updated, again.cancelled, again.error) == (0, 0, None)
     publisher.serve("/changes.ics", calendar(), validators=False)
@@ -314,6 +315,9 @@ def test_who_adds_sources_and_what_is_refused(app, make_user, clubs):
         with pytest.raises(sources.SourceRefused, match=message):
             sources.add(values.pop("url"), values.pop("name"), **values)
     db.session.rollback()
+    import_data({"members": [{"name": "Ville d'Exemple", "kind": "commune", "region": "NAQ"}]})
+    owned = sources.add("https://j.example.org/x.ics", "Agenda municipal", member="Ville d'Exemple")
+    assert (owned.owner_name, owned.region_code, owned.publish) == ("Ville d'Exemple", "NAQ", False)
     named = sources.add("https://i.example.org/x.ics", "<script>alert(1)</script>\x00 Agenda")
     assert named.name == "<script>alert(1)</script> Agenda"  # kept as text, escaped where shown
     assert (

@@ -79,7 +79,11 @@ def test_misbehaving_servers_are_refused_in_french_and_back_off(app, publisher):
 def test_a_failing_source_does_not_disturb_the_others_and_a_304_changes_nothing(app, publisher, monkeypatch):
     good = sources.add(publisher.serve("/good.ics", GOOD), "Bon", publish=True)
     bad = sources.add(publisher.serve("/bad.ics", status=503), "Mauvais")
-    worker.one_pass()  # what `rtes-events worker` does: every source due is refreshed
+    assert sources.claim(bad.id) and not sources.claim(bad.id)  # of two workers, one refreshes it
+    bad.next_check_at = None
+    db.session.commit()
+    assert [r.source_id for r in sources.refresh_due(seconds=0)] == [good.id]  # the rest: next pass
+    worker.one_pass()  # what `rtes-events worker --once` does: every source due is refreshed
     db.session.expire_all()
     assert len(relayed(good)) == 1 and bad.failures == 1 and bad.last_error
     assert sources.due() == [] and good.etag and good.last_modified and good.failures == 0

@@ -22,9 +22,11 @@ its failures, keeps the last one's message in French and is tried again later an
 (``backoff``), or when its server's ``Retry-After`` says.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, or_, select
 
@@ -240,9 +242,34 @@ def due(now: datetime | None = None) -> list[int]:
     ).all()
 
 
-def refresh_due() -> list[Refresh]:
-    """Refresh every source due, each on its own: one that fails never stops the others."""
-    return [refresh(source_id) for source_id in due()]
+def refresh_due(seconds: float | None = None) -> list[Refresh]:
+    """Refresh the sources due, oldest first, each on its own (one that fails never stops the
+    others); with ``seconds``, no other is started after that long (the rest wait for the next pass)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    results = []
+    for source_id in due():
+        if not claim(source_id):
+            continue  # another worker took it meanwhile
+        results.append(refresh(source_id))
+        if deadline is not None and time.monotonic() > deadline:
+            break
+    return results
+
+
+def claim(source_id: int) -> bool:
+    """Take a due source for this worker (its next check moved an interval ahead, in one atomic
+    statement): of several workers, one refreshes it."""
+    now = clock.now()
+    claimed = db.session.execute(
+        sa.update(CalendarSource)
+        .where(
+            CalendarSource.id == source_id,
+            or_(CalendarSource.next_check_at.is_(None), CalendarSource.next_check_at <= now),
+        )
+        .values(next_check_at=now + interval())
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
 
 
 def refresh(source_id: int) -> Refresh:
@@ -449,24 +476,24 @@ def _pending(event: Event) -> EventProposal | None:
 
 
 def _update(source: CalendarSource, event: Event, item: Item) -> int:
-    """Bring ``event`` in line with ``item``; 1 when something changed."""
+    """Bring ``event`` in line with ``item``; 1 when what it shows changed."""
     fingerprint = item.fingerprint()
     if event.relay_stopped or event.relay_fingerprint == fingerprint:
         return 0
-    values = _values(source, item)
     proposal = _pending(event)
+    status = event.status
     if proposal is not None and item.cancelled:
         _refuse(proposal)
     elif event.status in ("published", "cancelled"):
-        values["status"] = "cancelled" if item.cancelled else "published"
+        event.status = "cancelled" if item.cancelled else "published"
+    changed = (
+        editing.apply(event, _values(source, item)) or event.status != status or event.relay_url != item.url
+    )
     event.relay_fingerprint, event.relay_url = fingerprint, item.url
-    editing.apply(event, values)
-    if "status" in values:
-        event.status = values["status"]
     if proposal is not None and proposal.state == "pending":
         for name, value in _proposed(event).items():
             setattr(proposal, name, value)
-    return 1
+    return int(bool(changed))
 
 
 def _cancel(event: Event) -> int:

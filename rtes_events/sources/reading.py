@@ -129,7 +129,7 @@ def _item(component, series: set[str]) -> Item | None:
     recurrence_id = ""
     if given_uid in series and "RECURRENCE-ID" in component:
         recurrence_id = _recurrence_id(component["RECURRENCE-ID"].dt)
-    modified = component.get("LAST-MODIFIED") or component.get("DTSTAMP")
+    modified = component.get("LAST-MODIFIED")  # not DTSTAMP: many servers stamp each export anew
     return Item(
         uid=uid,
         recurrence_id=recurrence_id,
