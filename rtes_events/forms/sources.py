@@ -97,8 +97,8 @@ class SourceForm(Form):
     )
 
     def configure(self, regions: list[Region], *, admin: bool, source=None) -> "SourceForm":
-        """Every partner and member authority, the ``regions`` the user may choose (« Aucune », the
-        owner's, for admins), the trust level for admins only; a followed ``source`` keeps its address
+        """Every partner and member authority, the ``regions`` the user may choose (and, for admins,
+        none: the owner's), the trust level for admins only; a followed ``source`` keeps its address
         and owner."""
         if source is not None:
             del self.url, self.owner
