@@ -19,7 +19,7 @@ from .models.search import WORD_LENGTH
 
 PERIODS = {"a-venir": "À venir", "passes": "Passés"}
 # The network's own events, or those it relays (proposed in ``proposals.py``, or from a followed
-# calendar in ``sources.py``) for member authorities and for partner networks: see ``origin``.
+# calendar in ``sources``) for member authorities and for partner networks: see ``origin``.
 ORIGINS = {
     "rtes": "Événements du RTES",
     "adherents": "Relayés pour les collectivités adhérentes",
@@ -63,18 +63,12 @@ class EventFilter:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
 
-def public():
-    """The condition on Event of what the public sees: no draft, nor a relayed event the team hid."""
-    return and_(Event.status.in_(PUBLIC_STATUSES), Event.relay_hidden.is_not(True))
-
-
 def events_query(filters: EventFilter = EventFilter()) -> Select:
-    """Public events matching ``filters``, every period, in no particular order (relayed events the
-    team hid are not public).
+    """Public events matching ``filters``, every period, in no particular order.
 
     Each word of ``q`` must begin a word of the event (title, summary, place, description),
     found through the search-word index."""
-    query = select(Event).where(public())
+    query = select(Event).where(Event.status.in_(PUBLIC_STATUSES))
     if filters.type:
         query = query.where(Event.kind == filters.type)
     if filters.region:
@@ -227,7 +221,7 @@ def by_slug(slug: str, *, speakers: bool = True) -> Event | None:
 @functools.cache
 def _by_slug_statement(speakers: bool) -> Select:
     """The query of ``by_slug``, built once: event pages and the registration form run it."""
-    query = select(Event).where(Event.slug == bindparam("slug"), public())
+    query = select(Event).where(Event.slug == bindparam("slug"), Event.status.in_(PUBLIC_STATUSES))
     return query if speakers else query.options(lazyload(Event.speaker_links))
 
 

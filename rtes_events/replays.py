@@ -136,7 +136,7 @@ def latest(limit: int = 50) -> list[Replay]:
     return db.session.scalars(
         select(Replay)
         .join(Replay.event)
-        .where(Replay.published_at.isnot(None), registry.public())
+        .where(Replay.published_at.isnot(None), Event.status.in_(registry.PUBLIC_STATUSES))
         .order_by(Replay.published_at.desc(), Replay.id.desc())
         .limit(limit)
     ).all()

@@ -49,7 +49,7 @@ def sitemap():
 
 def _urls() -> list[tuple[str, str | None]]:
     """Every public page worth crawling, with its last change (ISO 8601, Paris offset)."""
-    public = registry.public()
+    public = Event.status.in_(registry.PUBLIC_STATUSES)
     events = db.session.execute(
         select(Event.slug, Event.updated_at).where(public).order_by(Event.starts_at.desc(), Event.id.desc())
     ).all()
