@@ -17,12 +17,14 @@ from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
 from .site_pages import SitePage
 from .slots import Slot, SlotSpeaker, registration_slots
+from .sources import CalendarSource, calendar_source_themes
 from .surveys import SurveyAnswer, SurveyInvitation
 from .versions import DataVersion
 
 __all__ = [
     "Answer",
     "AuditEntry",
+    "CalendarSource",
     "CalendarToken",
     "Club",
     "DataVersion",
@@ -53,6 +55,7 @@ __all__ = [
     "SurveyInvitation",
     "Theme",
     "User",
+    "calendar_source_themes",
     "event_programmes",
     "event_words",
     "registration_slots",
