@@ -138,6 +138,12 @@ class Event(Scheduled, db.Model):
     audience: Mapped[str] = mapped_column(String(20), default="all")
     audience_note: Mapped[str | None] = mapped_column(String(300))
     participants: Mapped[int | None] = mapped_column(Integer)
+    # Check-in is open on the event's days; organisers may reopen it until this time to correct it.
+    checkin_reopened_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the organisers closed the attendance: attestations are then issued (and sent when
+    # ``send_attestations``).
+    attendance_closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    send_attestations: Mapped[bool] = mapped_column(Boolean, default=False)
     participants_note: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
     postponed_from: Mapped[date | None] = mapped_column(Date)
