@@ -102,6 +102,14 @@ class Registration(db.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE
 
+    @property
+    def shows_checkin_code(self) -> bool:
+        """Confirmed for a place in the room (an on-site event, or hybrid and not remote): the
+        check-in code is shown (e-mail, management page, ticket); cancelled, it is void."""
+        mode = self.event.mode
+        onsite = mode == "onsite" or (mode == "hybrid" and self.mode != "remote")
+        return onsite and self.status in ("confirmed", "attended")
+
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
 

@@ -110,6 +110,7 @@ def wants_preview() -> bool:
 from . import (  # noqa: E402,F401
     accounts,
     dashboard,
+    door,
     events,
     help,
     indicators,

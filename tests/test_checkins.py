@@ -1,0 +1,253 @@
+"""Check-in at the door: the QR code (e-mail, page, ticket), scans once under concurrency and when
+replayed, refusals that change nothing, people added at the door, opening and reopening."""
+
+import io
+import threading
+from datetime import timedelta
+
+import pytest
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from rtes_events import checkins, clock
+from rtes_events.extensions import db
+from rtes_events.models import AuditEntry, CheckIn, Event, Registration
+
+from .conftest import OWN_CLUB, csrf_token, login
+
+BOTH_DATABASES = True  # the door runs under the event's lock: on SQLite and on a real PostgreSQL
+
+
+@pytest.fixture
+def session(make_event, clubs):
+    """An on-site session of the organiser's club, today, starting in an hour."""
+    starts = clock.now() + timedelta(hours=1)
+    return make_event(
+        kind="club",
+        title="Session du jour",
+        club=clubs[OWN_CLUB],
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        capacity=2,
+        mode="onsite",
+        venue="Maison de l'ESS",
+        city="Paris",
+    )
+
+
+@pytest.fixture
+def organiser(client, clubs, make_user):
+    user = make_user("coorganiser", clubs=[OWN_CLUB], email="accueil@cress-idf.example.org")
+    user.name = "Alice Accueil"
+    db.session.commit()
+    login(client, user)
+    return user
+
+
+def door(event) -> str:
+    return f"/espace/evenements/{event.id}/accueil"
+
+
+def scan(client, event, *scans):
+    token = csrf_token(client, door(event))
+    return client.post(
+        door(event) + "/scans", json={"device": "test", "scans": list(scans)}, headers={"X-CSRFToken": token}
+    )
+
+
+def checkin_count(event) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).where(CheckIn.event_id == event.id))
+
+
+def test_the_confirmation_email_page_and_ticket_carry_the_code(
+    client, session, make_registration, outbox_messages
+):
+    registration = make_registration(session)
+    message = outbox_messages()[-1]
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-ID"]
+    html = message.get_body(("html",)).get_content()
+    assert f"cid:{images[0]['Content-ID'][1:-1]}" in html and registration.checkin_code in html
+    assert registration.checkin_code in message.get_body(("plain",)).get_content()
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(images[0].get_content())))
+    assert [code.text for code in decoded] == [registration.checkin_code]
+
+    page = client.get(f"/inscription/{registration.token}/").get_data(as_text=True)
+    assert registration.checkin_code in page
+    png = client.get(f"/inscription/{registration.token}/code-accueil.png")
+    assert [c.text for c in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))] == [
+        registration.checkin_code
+    ]
+    pdf = PdfReader(io.BytesIO(client.get(f"/inscription/{registration.token}/billet.pdf").data))
+    assert len(pdf.pages) == 1 and registration.checkin_code in pdf.pages[0].extract_text()
+
+    client.post(
+        f"/inscription/{registration.token}/annuler",
+        data={"csrf_token": csrf_token(client, f"/inscription/{registration.token}/")},
+    )
+    assert client.get(f"/inscription/{registration.token}/code-accueil.png").status_code == 404
+
+
+def test_online_events_have_no_code(make_event, make_registration, outbox_messages):
+    make_registration(make_event())
+    assert not [part for part in outbox_messages()[-1].walk() if part.get_content_type() == "image/png"]
+
+
+def test_two_devices_scanning_at_once_count_once(app, session, make_registration, organiser):
+    code, event_id = make_registration(session).checkin_code, session.id
+    barrier, results = threading.Barrier(2), []
+
+    def one(device: str) -> None:
+        with app.app_context():
+            event = db.session.get(Event, event_id)
+            barrier.wait()
+            try:
+                results.append(checkins.check_in(event, code=code, device=device).outcome)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["already", "present"]
+    assert checkin_count(session) == 1
+    assert db.session.get(Event, event_id).participants == 1
+
+
+def test_an_offline_batch_replayed_changes_nothing(client, session, make_registration, organiser):
+    first, second = make_registration(session), make_registration(session, email="b@example.org")
+    batch = [
+        {"scan_id": "s2", "code": second.checkin_code, "at": clock.aware_utc(clock.now()).isoformat()},
+        {
+            "scan_id": "s1",
+            "code": first.checkin_code,
+            "at": clock.aware_utc(clock.now() - timedelta(minutes=5)).isoformat(),
+        },
+        {"scan_id": "s3", "code": first.checkin_code, "at": clock.aware_utc(clock.now()).isoformat()},
+    ]
+    answer = scan(client, session, *batch).get_json()
+    assert [r["outcome"] for r in answer["results"]] == ["present", "present", "already"]
+    assert answer["results"][0]["scan_id"] == "s1"  # applied in scan order
+    assert answer["counts"] == {"present": 2, "expected": 2}
+    again = scan(client, session, *batch).get_json()
+    assert [r["outcome"] for r in again["results"]] == ["present", "present", "already"]
+    assert checkin_count(session) == 2
+    assert (
+        "Déjà enregistré·e" in again["results"][2]["message"]
+        and "Alice Accueil" in again["results"][2]["message"]
+    )
+
+
+def test_forged_cancelled_other_event_and_waitlisted_codes(
+    client, session, make_event, make_registration, organiser
+):
+    other = make_registration(make_event(mode="onsite"))
+    cancelled = make_registration(session, email="c@example.org")
+    client.post(
+        f"/inscription/{cancelled.token}/annuler",
+        data={"csrf_token": csrf_token(client, f"/inscription/{cancelled.token}/")},
+    )
+    make_registration(session, email="d@example.org")
+    make_registration(session, email="e@example.org")
+    waiting = make_registration(session, email="f@example.org")
+    answers = scan(
+        client,
+        session,
+        *[
+            {"scan_id": f"x{n}", "code": code}
+            for n, code in enumerate(
+                ["forged-code-0000000000", other.checkin_code, cancelled.checkin_code, waiting.checkin_code]
+            )
+        ],
+    ).get_json()
+    assert [(r["outcome"], r["message"]) for r in answers["results"]] == [
+        ("refused", checkins.UNKNOWN),
+        ("refused", checkins.OTHER_EVENT),
+        ("refused", checkins.CANCELLED),
+        ("waitlisted", "En liste d'attente (position 1) : pas de place confirmée."),
+    ]
+    assert checkin_count(session) == 0
+    assert scan(client, session, {"code": 3}).status_code == 400
+    assert (
+        client.post(door(session) + "/scans", json={"scans": [{"code": "x"}]}).status_code == 400
+    )  # no CSRF
+
+
+def test_the_plain_form_finds_by_name_walk_ins_count_and_attendance_follows(
+    client, session, make_registration, organiser
+):
+    camille = make_registration(session)
+    token = csrf_token(client, door(session))
+    page = client.post(door(session), data={"csrf_token": token, "action": "find", "q": "camil"})
+    assert "Martin" in page.get_data(as_text=True)
+    page = client.post(
+        door(session), data={"csrf_token": token, "action": "person", "registration": camille.id}
+    )
+    assert "door-present" in page.get_data(as_text=True)
+    page = client.post(door(session), data={"csrf_token": token, "action": "find", "q": camille.checkin_code})
+    assert "door-already" in page.get_data(as_text=True)
+    page = client.post(
+        door(session),
+        data={
+            "csrf_token": token,
+            "action": "walk_in",
+            "first_name": "Dominique",
+            "last_name": "Sans-Inscription",
+            "organisation": "Ville de Lyon",
+            "function": "elu",
+        },
+    )
+    assert page.status_code == 200 and "door-present" in page.get_data(as_text=True)
+    walk_in = db.session.scalar(select(Registration).where(Registration.walk_in.is_(True)))
+    assert walk_in.status == "attended" and db.session.get(Event, session.id).participants == 2
+    assert {e.action for e in db.session.scalars(select(AuditEntry))} >= {
+        "registration.checked_in",
+        "registration.walk_in",
+    }
+    attendance = client.get(f"/espace/evenements/{session.id}/presences")
+    assert attendance.status_code == 200
+
+
+def test_check_in_opens_at_midnight_closes_at_the_end_and_reopens(
+    client, session, make_registration, organiser
+):
+    registration = make_registration(session)
+    session.starts_at, session.ends_at = clock.now() - timedelta(hours=3), clock.now() - timedelta(hours=1)
+    db.session.commit()
+    answer = scan(client, session, {"scan_id": "late", "code": registration.checkin_code}).get_json()
+    assert answer["results"][0]["outcome"] == "refused" and "fermé" in answer["results"][0]["message"]
+    token = csrf_token(client, door(session))
+    client.post(door(session), data={"csrf_token": token, "action": "reopen"})
+    answer = scan(client, session, {"scan_id": "late", "code": registration.checkin_code}).get_json()
+    assert answer["results"][0]["outcome"] == "present"
+    client.post(door(session), data={"csrf_token": token, "action": "close"})
+    assert db.session.get(Event, session.id).checkin_reopened_until is None
+    assert {"checkin.reopened", "checkin.closed"} <= {
+        e.action for e in db.session.scalars(select(AuditEntry))
+    }
+    tomorrow = clock.to_utc(clock.local_today() + timedelta(days=1), None) + timedelta(hours=9)
+    later = Event(
+        **{c: getattr(session, c) for c in ("kind", "mode", "status")},
+        slug="demain",
+        title="Demain",
+        starts_at=tomorrow,
+        ends_at=tomorrow + timedelta(hours=2),
+    )
+    assert checkins.closed_reason(later).startswith("L'accueil ouvre le")
+
+
+def test_other_organisers_cannot_reach_the_door(client, session, make_user):
+    login(client, make_user("coorganiser", clubs=["club-ess-nouvelle-aquitaine"]))
+    assert client.get(door(session)).status_code == 404
+    token = csrf_token(client, "/espace/mot-de-passe")
+    assert (
+        client.post(
+            door(session) + "/scans", json={"scans": [{"code": "x"}]}, headers={"X-CSRFToken": token}
+        ).status_code
+        == 404
+    )
