@@ -251,3 +251,27 @@ def test_other_organisers_cannot_reach_the_door(client, session, make_user):
         ).status_code
         == 404
     )
+
+
+def test_the_attendance_page_searches_and_ticks_without_reloading(
+    client, session, make_registration, organiser
+):
+    camille = make_registration(session)
+    make_registration(session, email="l@example.org", first_name="Léa", last_name="Durand")
+    session.starts_at = clock.now() - timedelta(minutes=10)
+    db.session.commit()
+    page = f"/espace/evenements/{session.id}/presences"
+    assert (
+        scan(client, session, {"scan_id": "p", "code": camille.checkin_code}).get_json()["counts"]["present"]
+        == 1
+    )
+    found = client.get(page, query_string={"q": "lea"}).get_data(as_text=True)
+    assert "Durand" in found and "Martin" not in found
+    token = csrf_token(client, page)
+    answer = client.post(
+        page,
+        data={"csrf_token": token, "presence": "absent", "registration": camille.id},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.get_json()["status"] == "Absent·e" and answer.get_json()["counts"]["absent"] == 1
+    assert checkin_count(session) == 0  # unticked: the door's check-in goes too
