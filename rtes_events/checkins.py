@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, selectinload
 
 from . import clock, registrations
 from .extensions import db
@@ -255,12 +256,26 @@ class Counts:
     by_atelier: list[tuple[str, int, int]]
 
 
+PLACE_HOLDERS = ("confirmed", "attended", "absent")
+
+
+def totals(event: Event, day: date) -> dict[str, int]:
+    """Présent·es on ``day`` and attendu·es (holding a place) at ``event``, counted by the database."""
+    expected = select(func.count()).where(
+        Registration.event_id == event.id, Registration.status.in_(PLACE_HOLDERS)
+    )
+    present = select(func.count()).where(CheckIn.event_id == event.id, CheckIn.day == day)
+    return {"present": db.session.scalar(present), "expected": db.session.scalar(expected)}
+
+
 def counts(event: Event, day: date) -> Counts:
     """Présent·es on ``day`` / attendu·es (holding a place), in all, per mode and per atelier."""
     people = db.session.scalars(
-        select(Registration).where(
+        select(Registration)
+        .where(
             Registration.event_id == event.id, Registration.status.in_(("confirmed", "attended", "absent"))
         )
+        .options(lazyload(Registration.event), selectinload(Registration.slots))
     ).all()
     present_ids = set(
         db.session.scalars(
