@@ -694,3 +694,82 @@ def test_the_questions_pages_and_the_form_with_questions_pass_axe_and_nu_on_desk
     nu.add("question form with errors", posted.value.text())
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
+
+
+def qr_video(path: Path, text: str, size: tuple[int, int] = (640, 480), frames: int = 5) -> Path:
+    """A Y4M video (the format Chromium's fake camera reads) showing the QR code of ``text``."""
+    import io as _io
+
+    from PIL import Image
+
+    from rtes_events import qr
+
+    width, height = size
+    code = Image.open(_io.BytesIO(qr.png(text, scale=8))).convert("L")
+    frame = Image.new("L", size, 255)
+    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    with path.open("wb") as video:
+        video.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            video.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return path
+
+
+@contextmanager
+def camera_showing(video: Path):
+    """A Chromium whose camera films ``video`` (its fake capture device), at a phone's width."""
+    from playwright.sync_api import sync_playwright
+
+    if shutil.which("chromium") is None or not AXE.is_file():
+        missing("Debian's chromium and axe-core are needed (make test installs them)")
+    flags = [
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+        "--use-fake-ui-for-media-stream",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS + flags
+        )
+        context = browser.new_context(
+            locale="fr-FR", bypass_csp=True, permissions=["camera"], viewport={"width": 390, "height": 844}
+        )
+        try:
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def test_the_door_scans_a_qr_code_with_the_camera_at_a_phone_width(live, tmp_path, nu):
+    with live.app_context():
+        accounts.create_user("accueil@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        starts = clock.now() + timedelta(hours=1)
+        event = Event(
+            slug="accueil-camera",
+            title="Session à l'accueil",
+            kind="club",
+            mode="onsite",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            status="published",
+        )
+        db.session.add(event)
+        db.session.commit()
+        registration = registrations.register(event, {**PERSON, "email": "scan@example.org"}).registration
+        code, door = registration.checkin_code, f"/espace/evenements/{event.id}/accueil"
+    with camera_showing(qr_video(tmp_path / "qr.y4m", code)) as page:
+        sign_in(page, live.url, "accueil@rtes.fr")
+        response = page.goto(live.url + door)
+        nu.add(door, response.text())
+        assert violations(page) == []
+        page.get_by_role("button", name="Ouvrir la caméra").click()
+        result = page.locator("#door-result")
+        result.and_(page.locator(".door-present")).wait_for(timeout=20_000)
+        assert "Camille Martin" in result.inner_text()
+        result.and_(page.locator(".door-already")).wait_for(timeout=20_000)  # the camera still sees it
+        assert "Déjà enregistré·e" in result.inner_text()
+        assert page.locator("#door-counts").inner_text() == "1 / 1"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert violations(page) == []
+    nu.check()
