@@ -16,7 +16,6 @@ import re
 import sys
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 from statistics import median, quantiles
 
@@ -28,9 +27,10 @@ from werkzeug.serving import make_server
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rtes_events import accounts, clock, registrations  # noqa: E402
+from rtes_events import accounts, registrations  # noqa: E402
 from rtes_events.extensions import db  # noqa: E402
-from rtes_events.models import CheckIn, Event, Registration  # noqa: E402
+from rtes_events.models import CheckIn, Registration  # noqa: E402
+from tests.conftest import starting_soon  # noqa: E402
 
 PASSWORD = "une phrase de passe solide"  # noqa: S105 (a throw-away account)
 PERSON = {"first_name": "Camille", "last_name": "Martin", "organisation": "Ville", "function": "agent"}
@@ -38,16 +38,7 @@ PERSON = {"first_name": "Camille", "last_name": "Martin", "organisation": "Ville
 
 def prepare(app, people: int, devices: int) -> tuple[int, list[str]]:
     with app.app_context():
-        starts = clock.now() + timedelta(hours=1)
-        event = Event(
-            slug="accueil-bench",
-            title="Accueil",
-            kind="rencontre",
-            mode="onsite",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=4),
-            status="published",
-        )
+        event = starting_soon(slug="accueil-bench", title="Accueil")
         db.session.add(event)
         for device in range(devices):
             accounts.create_user(f"accueil{device}@example.org", accounts.Scope("admin"), PASSWORD)

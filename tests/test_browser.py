@@ -29,7 +29,7 @@ from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.models import Event, SurveyAnswer
 
-from .conftest import PASSWORD, PERSON, free_port, new_relayed
+from .conftest import PASSWORD, PERSON, free_port, new_relayed, starting_soon
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -744,16 +744,7 @@ def camera_showing(video: Path):
 def test_the_door_scans_a_qr_code_with_the_camera_at_a_phone_width(live, tmp_path, nu):
     with live.app_context():
         accounts.create_user("accueil@rtes.fr", accounts.Scope("admin"), PASSWORD)
-        starts = clock.now() + timedelta(hours=1)
-        event = Event(
-            slug="accueil-camera",
-            title="Session à l'accueil",
-            kind="club",
-            mode="onsite",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            status="published",
-        )
+        event = starting_soon(slug="accueil-camera", title="Session à l'accueil")
         db.session.add(event)
         db.session.commit()
         registration = registrations.register(event, {**PERSON, "email": "scan@example.org"}).registration

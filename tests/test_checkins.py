@@ -15,35 +15,19 @@ from rtes_events import checkins, clock
 from rtes_events.extensions import db
 from rtes_events.models import AuditEntry, CheckIn, Event, Registration
 
-from .conftest import OWN_CLUB, csrf_token, login
+from .conftest import csrf_token, login
+from .test_manage_registrants import organiser, session  # noqa: F401 (fixtures)
 
 BOTH_DATABASES = True  # the door runs under the event's lock: on SQLite and on a real PostgreSQL
 
 
 @pytest.fixture
-def session(make_event, clubs):
-    """An on-site session of the organiser's club, today, starting in an hour."""
-    starts = clock.now() + timedelta(hours=1)
-    return make_event(
-        kind="club",
-        title="Session du jour",
-        club=clubs[OWN_CLUB],
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=3),
-        capacity=2,
-        mode="onsite",
-        venue="Maison de l'ESS",
-        city="Paris",
-    )
-
-
-@pytest.fixture
-def organiser(client, clubs, make_user):
-    user = make_user("coorganiser", clubs=[OWN_CLUB], email="accueil@cress-idf.example.org")
-    user.name = "Alice Accueil"
+def today(session):  # noqa: F811
+    """The on-site session of the organiser's club (three places), today, starting in an hour."""
+    session.starts_at = clock.now() + timedelta(hours=1)
+    session.ends_at = session.starts_at + timedelta(hours=3)
     db.session.commit()
-    login(client, user)
-    return user
+    return session
 
 
 def door(event) -> str:
@@ -63,9 +47,9 @@ def checkin_count(event) -> int:
 
 
 def test_the_confirmation_email_page_and_ticket_carry_the_code(
-    client, session, make_registration, outbox_messages
+    client, today, make_registration, outbox_messages
 ):
-    registration = make_registration(session)
+    registration = make_registration(today)
     message = outbox_messages()[-1]
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert len(images) == 1 and images[0]["Content-ID"]
@@ -96,8 +80,8 @@ def test_online_events_have_no_code(make_event, make_registration, outbox_messag
     assert not [part for part in outbox_messages()[-1].walk() if part.get_content_type() == "image/png"]
 
 
-def test_two_devices_scanning_at_once_count_once(app, session, make_registration, organiser):
-    code, event_id = make_registration(session).checkin_code, session.id
+def test_two_devices_scanning_at_once_count_once(app, today, make_registration, organiser):  # noqa: F811
+    code, event_id = make_registration(today).checkin_code, today.id
     barrier, results = threading.Barrier(2), []
 
     def one(device: str) -> None:
@@ -115,12 +99,12 @@ def test_two_devices_scanning_at_once_count_once(app, session, make_registration
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(results) == ["already", "present"]
-    assert checkin_count(session) == 1
+    assert checkin_count(today) == 1
     assert db.session.get(Event, event_id).participants == 1
 
 
-def test_an_offline_batch_replayed_changes_nothing(client, session, make_registration, organiser):
-    first, second = make_registration(session), make_registration(session, email="b@example.org")
+def test_an_offline_batch_replayed_changes_nothing(client, today, make_registration, organiser):  # noqa: F811
+    first, second = make_registration(today), make_registration(today, email="b@example.org")
     batch = [
         {"scan_id": "s2", "code": second.checkin_code, "at": clock.aware_utc(clock.now()).isoformat()},
         {
@@ -130,34 +114,39 @@ def test_an_offline_batch_replayed_changes_nothing(client, session, make_registr
         },
         {"scan_id": "s3", "code": first.checkin_code, "at": clock.aware_utc(clock.now()).isoformat()},
     ]
-    answer = scan(client, session, *batch).get_json()
+    answer = scan(client, today, *batch).get_json()
     assert [r["outcome"] for r in answer["results"]] == ["present", "present", "already"]
     assert answer["results"][0]["scan_id"] == "s1"  # applied in scan order
     assert answer["counts"] == {"present": 2, "expected": 2}
-    again = scan(client, session, *batch).get_json()
+    again = scan(client, today, *batch).get_json()
     assert [r["outcome"] for r in again["results"]] == ["present", "present", "already"]
-    assert checkin_count(session) == 2
+    assert checkin_count(today) == 2
     assert (
         "Déjà enregistré·e" in again["results"][2]["message"]
-        and "Alice Accueil" in again["results"][2]["message"]
+        and "Alice Organisatrice" in again["results"][2]["message"]
     )
 
 
 def test_forged_cancelled_other_event_and_waitlisted_codes(
-    client, session, make_event, make_registration, organiser
+    client,
+    today,
+    make_event,
+    make_registration,
+    organiser,  # noqa: F811
 ):
     other = make_registration(make_event(mode="onsite"))
-    cancelled = make_registration(session, email="c@example.org")
+    cancelled = make_registration(today, email="c@example.org")
     client.post(
         f"/inscription/{cancelled.token}/annuler",
         data={"csrf_token": csrf_token(client, f"/inscription/{cancelled.token}/")},
     )
-    make_registration(session, email="d@example.org")
-    make_registration(session, email="e@example.org")
-    waiting = make_registration(session, email="f@example.org")
+    make_registration(today, email="d@example.org")
+    make_registration(today, email="e@example.org")
+    make_registration(today, email="g@example.org")
+    waiting = make_registration(today, email="f@example.org")
     answers = scan(
         client,
-        session,
+        today,
         *[
             {"scan_id": f"x{n}", "code": code}
             for n, code in enumerate(
@@ -171,28 +160,29 @@ def test_forged_cancelled_other_event_and_waitlisted_codes(
         ("refused", checkins.CANCELLED),
         ("waitlisted", "En liste d'attente (position 1) : pas de place confirmée."),
     ]
-    assert checkin_count(session) == 0
-    assert scan(client, session, {"code": 3}).status_code == 400
-    assert (
-        client.post(door(session) + "/scans", json={"scans": [{"code": "x"}]}).status_code == 400
-    )  # no CSRF
+    assert checkin_count(today) == 0
+    assert scan(client, today, {"code": 3}).status_code == 400
+    assert client.post(door(today) + "/scans", json={"scans": [{"code": "x"}]}).status_code == 400  # no CSRF
 
 
 def test_the_plain_form_finds_by_name_walk_ins_count_and_attendance_follows(
-    client, session, make_registration, organiser
+    client,
+    today,
+    make_registration,
+    organiser,  # noqa: F811
 ):
-    camille = make_registration(session)
-    token = csrf_token(client, door(session))
-    page = client.post(door(session), data={"csrf_token": token, "action": "find", "q": "camil"})
+    camille = make_registration(today)
+    token = csrf_token(client, door(today))
+    page = client.post(door(today), data={"csrf_token": token, "action": "find", "q": "camil"})
     assert "Martin" in page.get_data(as_text=True)
     page = client.post(
-        door(session), data={"csrf_token": token, "action": "person", "registration": camille.id}
+        door(today), data={"csrf_token": token, "action": "person", "registration": camille.id}
     )
     assert "door-present" in page.get_data(as_text=True)
-    page = client.post(door(session), data={"csrf_token": token, "action": "find", "q": camille.checkin_code})
+    page = client.post(door(today), data={"csrf_token": token, "action": "find", "q": camille.checkin_code})
     assert "door-already" in page.get_data(as_text=True)
     page = client.post(
-        door(session),
+        door(today),
         data={
             "csrf_token": token,
             "action": "walk_in",
@@ -204,35 +194,38 @@ def test_the_plain_form_finds_by_name_walk_ins_count_and_attendance_follows(
     )
     assert page.status_code == 200 and "door-present" in page.get_data(as_text=True)
     walk_in = db.session.scalar(select(Registration).where(Registration.walk_in.is_(True)))
-    assert walk_in.status == "attended" and db.session.get(Event, session.id).participants == 2
+    assert walk_in.status == "attended" and db.session.get(Event, today.id).participants == 2
     assert {e.action for e in db.session.scalars(select(AuditEntry))} >= {
         "registration.checked_in",
         "registration.walk_in",
     }
-    attendance = client.get(f"/espace/evenements/{session.id}/presences")
+    attendance = client.get(f"/espace/evenements/{today.id}/presences")
     assert attendance.status_code == 200
 
 
 def test_check_in_opens_at_midnight_closes_at_the_end_and_reopens(
-    client, session, make_registration, organiser
+    client,
+    today,
+    make_registration,
+    organiser,  # noqa: F811
 ):
-    registration = make_registration(session)
-    session.starts_at, session.ends_at = clock.now() - timedelta(hours=3), clock.now() - timedelta(hours=1)
+    registration = make_registration(today)
+    today.starts_at, today.ends_at = clock.now() - timedelta(hours=3), clock.now() - timedelta(hours=1)
     db.session.commit()
-    answer = scan(client, session, {"scan_id": "late", "code": registration.checkin_code}).get_json()
+    answer = scan(client, today, {"scan_id": "late", "code": registration.checkin_code}).get_json()
     assert answer["results"][0]["outcome"] == "refused" and "fermé" in answer["results"][0]["message"]
-    token = csrf_token(client, door(session))
-    client.post(door(session), data={"csrf_token": token, "action": "reopen"})
-    answer = scan(client, session, {"scan_id": "late", "code": registration.checkin_code}).get_json()
+    token = csrf_token(client, door(today))
+    client.post(door(today), data={"csrf_token": token, "action": "reopen"})
+    answer = scan(client, today, {"scan_id": "late", "code": registration.checkin_code}).get_json()
     assert answer["results"][0]["outcome"] == "present"
-    client.post(door(session), data={"csrf_token": token, "action": "close"})
-    assert db.session.get(Event, session.id).checkin_reopened_until is None
+    client.post(door(today), data={"csrf_token": token, "action": "close"})
+    assert db.session.get(Event, today.id).checkin_reopened_until is None
     assert {"checkin.reopened", "checkin.closed"} <= {
         e.action for e in db.session.scalars(select(AuditEntry))
     }
     tomorrow = clock.to_utc(clock.local_today() + timedelta(days=1), None) + timedelta(hours=9)
     later = Event(
-        **{c: getattr(session, c) for c in ("kind", "mode", "status")},
+        **{c: getattr(today, c) for c in ("kind", "mode", "status")},
         slug="demain",
         title="Demain",
         starts_at=tomorrow,
@@ -241,28 +234,31 @@ def test_check_in_opens_at_midnight_closes_at_the_end_and_reopens(
     assert checkins.closed_reason(later).startswith("L'accueil ouvre le")
 
 
-def test_other_organisers_cannot_reach_the_door(client, session, make_user):
+def test_other_organisers_cannot_reach_the_door(client, today, make_user):
     login(client, make_user("coorganiser", clubs=["club-ess-nouvelle-aquitaine"]))
-    assert client.get(door(session)).status_code == 404
+    assert client.get(door(today)).status_code == 404
     token = csrf_token(client, "/espace/mot-de-passe")
     assert (
         client.post(
-            door(session) + "/scans", json={"scans": [{"code": "x"}]}, headers={"X-CSRFToken": token}
+            door(today) + "/scans", json={"scans": [{"code": "x"}]}, headers={"X-CSRFToken": token}
         ).status_code
         == 404
     )
 
 
 def test_the_attendance_page_searches_and_ticks_without_reloading(
-    client, session, make_registration, organiser
+    client,
+    today,
+    make_registration,
+    organiser,  # noqa: F811
 ):
-    camille = make_registration(session)
-    make_registration(session, email="l@example.org", first_name="Léa", last_name="Durand")
-    session.starts_at = clock.now() - timedelta(minutes=10)
+    camille = make_registration(today)
+    make_registration(today, email="l@example.org", first_name="Léa", last_name="Durand")
+    today.starts_at = clock.now() - timedelta(minutes=10)
     db.session.commit()
-    page = f"/espace/evenements/{session.id}/presences"
+    page = f"/espace/evenements/{today.id}/presences"
     assert (
-        scan(client, session, {"scan_id": "p", "code": camille.checkin_code}).get_json()["counts"]["present"]
+        scan(client, today, {"scan_id": "p", "code": camille.checkin_code}).get_json()["counts"]["present"]
         == 1
     )
     found = client.get(page, query_string={"q": "lea"}).get_data(as_text=True)
@@ -274,4 +270,30 @@ def test_the_attendance_page_searches_and_ticks_without_reloading(
         headers={"Accept": "application/json"},
     )
     assert answer.get_json()["status"] == "Absent·e" and answer.get_json()["counts"]["absent"] == 1
-    assert checkin_count(session) == 0  # unticked: the door's check-in goes too
+    assert checkin_count(today) == 0  # unticked: the door's check-in goes too
+
+
+def test_a_multi_day_event_is_checked_in_per_day(today, make_registration, organiser):  # noqa: F811
+    code = make_registration(today).checkin_code
+    today.starts_at, today.ends_at = clock.now() - timedelta(days=1), clock.now() + timedelta(hours=2)
+    db.session.commit()
+    yesterday = clock.now() - timedelta(days=1) + timedelta(minutes=5)
+    assert checkins.check_in(today, code=code, at=yesterday).outcome == "present"
+    assert checkins.check_in(today, code=code).outcome == "present"
+    assert checkins.check_in(today, code=code).outcome == "already"
+    days = db.session.scalars(select(CheckIn.day).where(CheckIn.event_id == today.id).order_by(CheckIn.day))
+    assert list(days) == [clock.local_today() - timedelta(days=1), clock.local_today()]
+    assert db.session.get(Event, today.id).participants == 1
+
+
+HOSTILE = ["<script>alert(1)</script>", "a\x00b", "x" * 10_000, "9" * 23, "2026-02-30", ""]
+
+
+def test_hostile_scans_are_refused_in_french_and_change_nothing(client, today, organiser):  # noqa: F811
+    scans = [{"code": value, "at": value, "scan_id": value} for value in HOSTILE]
+    answers = scan(client, today, *scans).get_json()["results"]
+    assert {answer["outcome"] for answer in answers} == {"refused"}
+    assert {answer["message"] for answer in answers} == {checkins.UNKNOWN}
+    invalid = scan(client, today, {"registration_id": int("9" * 23)})
+    assert invalid.status_code == 400 and invalid.get_json()["error"] == "Identifiant d'inscription invalide."
+    assert checkin_count(today) == 0
