@@ -748,7 +748,8 @@ def test_the_door_scans_a_qr_code_with_the_camera_at_a_phone_width(live, tmp_pat
         db.session.add(event)
         db.session.commit()
         registration = registrations.register(event, {**PERSON, "email": "scan@example.org"}).registration
-        code, door = registration.checkin_code, f"/espace/evenements/{event.id}/accueil"
+        code, event_id = registration.checkin_code, event.id
+        door = f"/espace/evenements/{event_id}/accueil"
     with camera_showing(qr_video(tmp_path / "qr.y4m", code)) as page:
         sign_in(page, live.url, "accueil@rtes.fr")
         response = page.goto(live.url + door)
@@ -761,6 +762,14 @@ def test_the_door_scans_a_qr_code_with_the_camera_at_a_phone_width(live, tmp_pat
         result.and_(page.locator(".door-already")).wait_for(timeout=20_000)  # the camera still sees it
         assert "Déjà enregistré·e" in result.inner_text()
         assert page.locator("#door-counts").inner_text() == "1 / 1"
+        page.context.set_offline(True)  # scans are kept, then sent when the connection returns
+        page.locator("#door-pending").filter(has_text="en attente").wait_for(timeout=20_000)
+        assert "Hors connexion" in result.inner_text()
+        page.context.set_offline(False)
+        page.wait_for_function("document.getElementById('door-pending').textContent === ''", timeout=20_000)
+        assert "Déjà enregistré·e" in result.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert violations(page) == []
+    with live.app_context():
+        assert db.session.get(Event, event_id).participants == 1  # scanned again and again: present once
     nu.check()

@@ -43,7 +43,7 @@
     return answer.ateliers.length ? text + " — Atelier : " + answer.ateliers.join(", ") : text;
   }
   function send() {
-    var scans = queue();
+    var scans = queue(), sent = false;
     if (sending || !scans.length) { return; }
     sending = true;
     fetch(root.dataset.scansUrl, {
@@ -68,10 +68,14 @@
       counts.innerHTML = "<strong></strong> / ";
       counts.firstChild.textContent = body.counts.present;
       counts.appendChild(document.createTextNode(body.counts.expected));
+      sent = true;
     }).catch(function () {
       save(queue());
       show("already", "Hors connexion : le scan est gardé et sera envoyé au retour de la connexion.");
-    }).then(function () { sending = false; });
+    }).then(function () {
+      sending = false;
+      if (sent && queue().length) { send(); }  // scanned while this batch was on its way
+    });
   }
   function scanned(code) {
     var now = Date.now();
