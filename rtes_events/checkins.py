@@ -114,7 +114,10 @@ def check_in(
             return _check_in_locked(locked, code, registration_id, user, one_line(device)[:100], scan_id, at)
     except IntegrityError:  # the unique (registration, day) held when the lock was off
         registration = _find(event, code, registration_id)
-        return _already(registration, _existing(registration, day_of(event, at)))
+        existing = _existing(registration, day_of(event, at)) if registration is not None else None
+        if existing is None:  # the same scan_id, sent twice at once
+            return Scan("present", "Scan déjà reçu.", registration)
+        return _already(registration, existing)
 
 
 def _check_in_locked(event, code, registration_id, user, device, scan_id, at) -> Scan:

@@ -3,6 +3,7 @@ replayed, refusals that change nothing, people added at the door, opening and re
 
 import io
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -80,8 +81,26 @@ def test_online_events_have_no_code(make_event, make_registration, outbox_messag
     assert not [part for part in outbox_messages()[-1].walk() if part.get_content_type() == "image/png"]
 
 
-def test_two_devices_scanning_at_once_count_once(app, today, make_registration, organiser):  # noqa: F811
+def slowed(find, calls: list):
+    """``find`` followed by a pause (both devices look before either writes), each call kept."""
+
+    def slow(*arguments):
+        found = find(*arguments)
+        calls.append(found)
+        time.sleep(0.1)
+        return found
+
+    return slow
+
+
+@pytest.mark.parametrize("lock", [True, False], ids=["locked", "database-guard"])
+def test_two_devices_scanning_at_once_count_once(app, today, make_registration, monkeypatch, lock):
+    """Under the event's lock the second device waits; without it (control case) both look at once
+    and the database's unique (registration, day) refuses the second."""
     code, event_id = make_registration(today).checkin_code, today.id
+    looks: list = []
+    monkeypatch.setattr(checkins, "_existing", slowed(checkins._existing, looks))
+    app.config["RTES_REGISTRATION_LOCK"] = lock
     barrier, results = threading.Barrier(2), []
 
     def one(device: str) -> None:
@@ -99,6 +118,9 @@ def test_two_devices_scanning_at_once_count_once(app, today, make_registration, 
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(results) == ["already", "present"]
+    # Locked, the second device saw the first one's check-in; unlocked, both saw none and the
+    # database refused the second, which then looked again: the race really happened.
+    assert [found is None for found in looks] == ([True, False] if lock else [True, True, False])
     assert checkin_count(today) == 1
     assert db.session.get(Event, event_id).participants == 1
 
