@@ -284,9 +284,16 @@ def audited_page(chromium):
 
 def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live, audited_page, nu):
     page = audited_page
+    from rtes_events import opt_outs
+    from rtes_events.models import SurveyInvitation
+
     with live.app_context():
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
-        token = registrations.register(event, {**PERSON}).registration.token
+        registration = registrations.register(event, {**PERSON}).registration
+        invitation = SurveyInvitation(registration_id=registration.id)
+        db.session.add(invitation)
+        db.session.commit()
+        token, survey, opt_out = registration.token, invitation.token, opt_outs.token("lea@example.org")
     replay = "2019-03-12-reemploi-textile-et-alimentaire-quand-les-collectivites-travaillent-avec-les-"
     replay += "structures-de-l-ess"
     paths = [
@@ -297,10 +304,12 @@ def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live
         "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
         f"/evenements/{event.slug}/inscription",
         f"/inscription/{token}/",
+        f"/questionnaire/{survey}/",
         "/clubs/",
         "/clubs/club-ess-ile-de-france/",
         "/replays/",
         f"/replays/{replay}/",
+        f"/replays/desabonnement/{opt_out}",
         "/adherents/",
         "/adherents/acces",
         "/integrer",
