@@ -19,7 +19,7 @@ from . import clock, memberships, programmes, registrations, replays
 from .extensions import db
 from .formatting import one_line
 from .import_checks import InvalidImport, web_address
-from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
+from .models import Club, Event, EventSpeaker, Partner, Region, Replay, Speaker, Theme
 from .models.events import BACKEND, KINDS, MODES, STATUSES, event_partners, event_themes, search_text
 from .models.programmes import event_programmes
 from .models.search import event_words, words
@@ -458,20 +458,29 @@ def _upsert_events(parsed: list[dict], known: _Known, report: ImportReport, prog
         ]
     db.session.flush()
     created = _insert_events(new, speakers)
+    with_replay = [item["slug"] for item in parsed if item["replay"] is not None]
+    stored_replays = {
+        replay.event.slug: replay
+        for query in _by_slugs(select(Replay).join(Replay.event), with_replay)
+        for replay in db.session.scalars(query)
+    }
     for item in parsed:
         slug = item["slug"]
-        with db.session.no_autoflush:  # the replays are written together
-            if slug in created:
-                report.created.append(slug)
-                if item["replay"] is not None:
-                    replays.apply_import(db.session.get(Event, created[slug]), item["replay"])
-            else:
-                event, sequence, changed = updated[slug]
-                if replays.apply_import(event, item["replay"]) or changed:
-                    report.updated.append(slug)
-                    report.edited.append((slug, event.id, event.sequence != sequence))
-                else:
-                    report.unchanged.append(slug)
+        if slug in created:
+            event_id, ends_at, changed = created[slug], item["values"]["ends_at"], True
+        else:
+            event, sequence, changed = updated[slug]
+            event_id, ends_at = event.id, event.ends_at
+        if item["replay"] is not None:
+            with db.session.no_autoflush:  # the replays are written together
+                changed |= replays.apply_import(event_id, ends_at, item["replay"], stored_replays.get(slug))
+        if slug in created:
+            report.created.append(slug)
+        elif changed:
+            report.updated.append(slug)
+            report.edited.append((slug, event.id, event.sequence != sequence))
+        else:
+            report.unchanged.append(slug)
         if progress:
             progress(1)
 
@@ -495,9 +504,11 @@ def _insert_events(new: list[dict], speakers: list[list[Speaker]]) -> dict[str, 
                 "search_text": search_text(SimpleNamespace(**values)),
             }
         )
-    db.session.execute(insert(Event), rows)  # RETURNING in order would insert a row at a time on SQLite
+    # Core's INSERT (the ORM's bulk one costs more); RETURNING in order would insert a row at a time on SQLite
+    db.session.execute(insert(Event.__table__), rows)
     ids = _event_ids([row["slug"] for row in rows])
-    links = {event_themes: [], event_partners: [], event_programmes: [], event_words: [], EventSpeaker: []}
+    speakers_table = EventSpeaker.__table__
+    links = {event_themes: [], event_partners: [], event_programmes: [], event_words: [], speakers_table: []}
     for item, row, people in zip(new, rows, speakers, strict=True):
         event_id, relations = ids[item["slug"]], item["relations"]
         links[event_themes] += [{"event_id": event_id, "theme_id": theme.id} for theme in relations["themes"]]
@@ -508,7 +519,7 @@ def _insert_events(new: list[dict], speakers: list[list[Speaker]]) -> dict[str, 
         links[event_words] += [
             {"word": word, "event_id": event_id} for word in sorted(words(row["search_text"]))
         ]
-        links[EventSpeaker] += [
+        links[speakers_table] += [
             {"event_id": event_id, "speaker_id": speaker.id, "role": role, "position": position}
             for position, (speaker, (_, role)) in enumerate(zip(people, relations["people"], strict=True))
         ]
