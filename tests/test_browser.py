@@ -284,7 +284,7 @@ def audited_page(chromium):
 
 def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live, audited_page, nu):
     page = audited_page
-    from rtes_events import opt_outs
+    from rtes_events import opt_outs, reminders
     from rtes_events.models import SurveyInvitation
 
     with live.app_context():
@@ -294,6 +294,7 @@ def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live
         db.session.add(invitation)
         db.session.commit()
         token, survey, opt_out = registration.token, invitation.token, opt_outs.token("lea@example.org")
+        stop = reminders.stop_token(registration)
     replay = "2019-03-12-reemploi-textile-et-alimentaire-quand-les-collectivites-travaillent-avec-les-"
     replay += "structures-de-l-ess"
     paths = [
@@ -304,6 +305,7 @@ def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live
         "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
         f"/evenements/{event.slug}/inscription",
         f"/inscription/{token}/",
+        f"/inscription/rappels/{stop}",
         f"/questionnaire/{survey}/",
         "/clubs/",
         "/clubs/club-ess-ile-de-france/",
@@ -352,6 +354,10 @@ def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live
     assert "n'a pas pu être enregistrée" in page.get_by_role("alert").inner_text()
     found["form with errors (390 px)"] = phone_problems(page)
     nu.add("form with errors", posted.value.text())
+    fill_registration(page, "telephone@example.org")
+    assert page.get_by_role("heading", level=1).inner_text() == "Inscription confirmée"
+    nu.add("registered", page.content())
+    found["registered (390 px)"] = phone_problems(page)
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
 
