@@ -15,7 +15,7 @@ from slugify import slugify
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from . import clock, memberships, programmes, registrations, replays
+from . import clock, memberships, programmes, registrations, replays, speakers, timetable
 from .extensions import db
 from .formatting import one_line
 from .import_checks import InvalidImport, web_address
@@ -296,15 +296,6 @@ def _int(item: dict, name: str) -> int | None:
     return value
 
 
-def _people(names) -> list[tuple[str, str | None]]:
-    """``"Maud Leblois (Région Nouvelle-Aquitaine)"`` → ``("Maud Leblois", "Région Nouvelle-Aquitaine")``."""
-    people = []
-    for text in names or []:
-        match = re.fullmatch(r"(.+?)\s*\((.+)\)", one_line(text))
-        people.append((match[1], match[2]) if match else (one_line(text), None))
-    return people
-
-
 def event_slug(item: dict) -> str:
     """The slug of an event: given, or derived from its start date and title."""
     if item.get("slug"):
@@ -367,8 +358,8 @@ def parse_event(item: dict, known: _Known) -> dict:
     relations = {
         "partners": known.partners(item.get("partners")),
         "themes": known.themes([one_line(name) for name in item.get("themes") or [] if one_line(name)]),
-        "people": [(p, "speaker") for p in _people(item.get("speakers"))]
-        + [(p, "host") for p in _people(item.get("hosts"))],
+        "people": [(p, "speaker") for p in speakers.people(item.get("speakers"))]
+        + [(p, "host") for p in speakers.people(item.get("hosts"))],
     }
     plugin_data = {}
     for fields in hook().rtes_import_fields(item=item):
@@ -380,6 +371,7 @@ def parse_event(item: dict, known: _Known) -> dict:
         "plugin_data": plugin_data,
         "replay": replays.parse_import(item),
         "programmes": programmes.programmes_of_item(item),
+        "timetable": timetable.parse_import(item),
     }
 
 
@@ -444,7 +436,7 @@ def _by_slugs(query, slugs: list[str]):
 
 def _upsert_events(parsed: list[dict], known: _Known, report: ImportReport, progress) -> None:
     """Create or update the parsed events: the stored ones changed in one flush, the new ones
-    inserted in bulk, then their replays; the report lists them in the file's order."""
+    inserted in bulk, then their replays and programmes; the report lists them in the file's order."""
     stored = _stored_events([item["slug"] for item in parsed])
     with db.session.no_autoflush:
         updated = {
@@ -453,11 +445,11 @@ def _upsert_events(parsed: list[dict], known: _Known, report: ImportReport, prog
             if item["slug"] in stored
         }
         new = [item for item in parsed if item["slug"] not in stored]
-        speakers = [
+        people = [
             [known.speaker(name, org) for (name, org), _ in item["relations"]["people"]] for item in new
         ]
     db.session.flush()
-    created = _insert_events(new, speakers)
+    created = _insert_events(new, people)
     with_replay = [item["slug"] for item in parsed if item["replay"] is not None]
     stored_replays = {
         replay.event.slug: replay
@@ -474,6 +466,9 @@ def _upsert_events(parsed: list[dict], known: _Known, report: ImportReport, prog
         if item["replay"] is not None:
             with db.session.no_autoflush:  # the replays are written together
                 changed |= replays.apply_import(event_id, ends_at, item["replay"], stored_replays.get(slug))
+        if item["timetable"] is not None:
+            event = db.session.get(Event, event_id) if slug in created else event
+            changed |= timetable.apply_import(event, item["timetable"])
         if slug in created:
             report.created.append(slug)
         elif changed:
@@ -485,7 +480,7 @@ def _upsert_events(parsed: list[dict], known: _Known, report: ImportReport, prog
             progress(1)
 
 
-def _insert_events(new: list[dict], speakers: list[list[Speaker]]) -> dict[str, int]:
+def _insert_events(new: list[dict], people: list[list[Speaker]]) -> dict[str, int]:
     """Insert new events with their links and search words, a few statements for all; their ids
     by slug."""
     if not new:
@@ -509,7 +504,7 @@ def _insert_events(new: list[dict], speakers: list[list[Speaker]]) -> dict[str, 
     ids = _event_ids([row["slug"] for row in rows])
     speakers_table = EventSpeaker.__table__
     links = {event_themes: [], event_partners: [], event_programmes: [], event_words: [], speakers_table: []}
-    for item, row, people in zip(new, rows, speakers, strict=True):
+    for item, row, found in zip(new, rows, people, strict=True):
         event_id, relations = ids[item["slug"]], item["relations"]
         links[event_themes] += [{"event_id": event_id, "theme_id": theme.id} for theme in relations["themes"]]
         links[event_partners] += [{"event_id": event_id, "partner_id": p.id} for p in relations["partners"]]
@@ -521,7 +516,7 @@ def _insert_events(new: list[dict], speakers: list[list[Speaker]]) -> dict[str, 
         ]
         links[speakers_table] += [
             {"event_id": event_id, "speaker_id": speaker.id, "role": role, "position": position}
-            for position, (speaker, (_, role)) in enumerate(zip(people, relations["people"], strict=True))
+            for position, (speaker, (_, role)) in enumerate(zip(found, relations["people"], strict=True))
         ]
     for table, items in links.items():
         if items:

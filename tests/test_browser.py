@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 from rtes_events import accounts, clock, registrations, registry, worker
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
-from rtes_events.models import Event
+from rtes_events.models import Event, SurveyAnswer
 
 from .conftest import PASSWORD, PERSON, free_port
 
@@ -282,6 +282,16 @@ def audited_page(chromium):
     context.close()
 
 
+RENCONTRE = "/evenements/exemple-rencontre-nationale-alimentation/"
+
+
+def ateliers(page) -> list[dict]:
+    """Where the example rencontre's four ateliers « au choix » are drawn on the page."""
+    slots = page.locator(".timetable-hour", has_text="Au choix").locator(".timetable-slot")
+    assert slots.count() == 4
+    return [slots.nth(n).bounding_box() for n in range(4)]
+
+
 def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live, audited_page, nu):
     page = audited_page
     from rtes_events import opt_outs, reminders
@@ -302,6 +312,7 @@ def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live
         "/evenements/?periode=passes",
         "/evenements/?type=club&region=IDF",
         f"/evenements/{event.slug}/",
+        RENCONTRE,
         "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
         f"/evenements/{event.slug}/inscription",
         f"/inscription/{token}/",
@@ -315,7 +326,12 @@ def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live
         "/adherents/",
         "/adherents/acces",
         "/integrer",
+        RENCONTRE,
         "/page-inconnue",
+        "/mentions-legales",
+        "/donnees-personnelles",
+        "/accessibilite",
+        "/plan-du-site",
     ]
     found, folded = {}, {}
     for size in (DESKTOP, PHONE):
@@ -335,6 +351,13 @@ def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live
                 folded[name] = (shown, page.locator(".filters-panel form").is_visible())
             if path == "/" and size is PHONE:
                 assert first_event_bottom(page) <= PHONE["height"]
+            if path == RENCONTRE:  # four parallel ateliers side by side, one after another on a phone
+                boxes = ateliers(page)
+                if size is DESKTOP:
+                    assert len({box["y"] for box in boxes}) == 1
+                else:
+                    assert len({box["x"] for box in boxes}) == 1
+                    assert sorted(box["y"] for box in boxes) == [box["y"] for box in boxes]
             if path == "/evenements/?type=club&region=IDF" and size is PHONE:
                 page.get_by_text("Filtrer (2 filtres actifs)").click()
                 assert page.get_by_role("combobox", name="Région").input_value() == "IDF"
@@ -360,6 +383,26 @@ def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live
     found["registered (390 px)"] = phone_problems(page)
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
+
+
+def test_the_footer_is_reached_and_followed_with_the_keyboard(live, page):
+    """The keyboard path the accessibility statement names: the skip link first, to the content,
+    then the footer's links with Tab, opened with Enter."""
+    page.goto(live.url + "/mentions-legales")
+    focused = "document.activeElement.textContent.trim()"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "Aller au contenu"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "contenu"
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate(focused) == "Plan du site":
+            break
+    else:
+        pytest.fail("the footer's « Plan du site » is not reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/plan-du-site")
+    assert page.get_by_role("heading", level=1).inner_text() == "Plan du site"
 
 
 CLUB_IDF = "Club des collectivités territoriales pour l'ESS en Île-de-France"
@@ -454,8 +497,11 @@ def test_every_workspace_page_passes_the_accessibility_rules_and_the_days_pages_
         accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
         registrations.register(event, {**PERSON})
+        db.session.add(SurveyAnswer(event_id=event.id, overall=4, speakers=5, comment="Très clair.\nMerci !"))
         db.session.commit()
         event_id = event.id
+        rencontre = registry.by_slug(RENCONTRE.split("/")[2])
+        rencontre_id, slot_id = rencontre.id, rencontre.slots[0].id
     found = {}
     for path in ("/connexion", "/mot-de-passe-oublie"):
         nu.add(path, page.goto(live.url + path).text())
@@ -479,9 +525,16 @@ def test_every_workspace_page_passes_the_accessibility_rules_and_the_days_pages_
         f"/espace/evenements/{event_id}/presences",
         f"/espace/evenements/{event_id}/message",
         f"/espace/evenements/{event_id}/emargement",
+        f"/espace/evenements/{event_id}/programme",
+        f"/espace/evenements/{rencontre_id}/programme",
+        f"/espace/evenements/{rencontre_id}/programme/ajouter",
+        f"/espace/evenements/{rencontre_id}/programme/{slot_id}/modifier",
         "/espace/comptes/",
         "/espace/comptes/inviter",
         "/espace/mot-de-passe",
+        "/espace/pages/",
+        "/espace/pages/accessibilite",
+        f"/espace/evenements/{event_id}/questionnaire",
     ]
     for path in paths:
         response = page.goto(live.url + path)
@@ -494,6 +547,11 @@ def test_every_workspace_page_passes_the_accessibility_rules_and_the_days_pages_
         page.get_by_role("button", name="Créer la session").click()
     found["session form with errors"] = violations(page)
     nu.add("session form with errors", posted.value.text())
+    page.goto(live.url + f"/espace/evenements/{rencontre_id}/programme/ajouter")
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.get_by_role("button", name="Ajouter le créneau").click()
+    found["slot form with errors"] = violations(page)
+    nu.add("slot form with errors", posted.value.text())
     page.set_viewport_size(PHONE)  # the pages an organiser opens on the day, on a phone
     for path in (
         "/espace/",

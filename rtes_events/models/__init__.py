@@ -9,15 +9,19 @@ from .outbox import OutboxMessage
 from .partners import Partner
 from .programmes import Programme, event_programmes
 from .proposals import EventProposal
+from .questions import Answer, Question
 from .reach import ReachedOrganisation
 from .registrations import CalendarToken, Registration
 from .reminders import OrganiserReminderSent, ReminderSent, ReminderStop
 from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
+from .site_pages import SitePage
+from .slots import Slot, SlotSpeaker, registration_slots
 from .surveys import SurveyAnswer, SurveyInvitation
 from .versions import DataVersion
 
 __all__ = [
+    "Answer",
     "AuditEntry",
     "CalendarToken",
     "Club",
@@ -31,6 +35,7 @@ __all__ = [
     "OutboxMessage",
     "Partner",
     "Programme",
+    "Question",
     "ReachedOrganisation",
     "Region",
     "Registration",
@@ -40,6 +45,9 @@ __all__ = [
     "ReplayCount",
     "ReplayOptOut",
     "ReplayResource",
+    "SitePage",
+    "Slot",
+    "SlotSpeaker",
     "Speaker",
     "SurveyAnswer",
     "SurveyInvitation",
@@ -47,4 +55,5 @@ __all__ = [
     "User",
     "event_programmes",
     "event_words",
+    "registration_slots",
 ]

@@ -126,6 +126,9 @@ class Event(Scheduled, db.Model):
     city: Mapped[str | None] = mapped_column(String(120))
     online_url: Mapped[str | None] = mapped_column(String(500))
     capacity: Mapped[int | None] = mapped_column(Integer)
+    # A hybrid event's places in the room and remote (None: unlimited), each with its waiting list.
+    capacity_onsite: Mapped[int | None] = mapped_column(Integer)
+    capacity_remote: Mapped[int | None] = mapped_column(Integer)
     waitlist: Mapped[bool] = mapped_column(Boolean, default=True)
     registration_opens_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
@@ -157,6 +160,10 @@ class Event(Scheduled, db.Model):
         EventSpeaker, order_by=EventSpeaker.position, cascade="all, delete-orphan", lazy="selectin"
     )
     registrations = relationship("Registration", viewonly=True)
+    slots = relationship(
+        "Slot", order_by="(Slot.day, Slot.starts, Slot.position)", cascade="all, delete-orphan"
+    )
+    questions = relationship("Question", order_by="Question.position", cascade="all, delete-orphan")
     # Set on an event relayed for a member or partner (models/proposals.py): who proposed it.
     proposal = relationship("EventProposal", back_populates="event", uselist=False)
 

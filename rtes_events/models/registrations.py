@@ -23,6 +23,8 @@ STATUSES = {
     "absent": "Absent·e",
 }
 ACTIVE = ("confirmed", "waitlisted", "attended")
+# How a registrant of a hybrid event attends (None for the other events).
+MODES = {"onsite": "Sur place", "remote": "À distance"}
 
 
 def new_token() -> str:
@@ -53,6 +55,7 @@ class Registration(db.Model):
     organisation: Mapped[str] = mapped_column(String(200))
     function: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
+    mode: Mapped[str | None] = mapped_column(String(10))
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     consent_at: Mapped[datetime] = mapped_column(DateTime)
@@ -68,6 +71,8 @@ class Registration(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     event = relationship("Event", lazy="joined")
+    slots = relationship("Slot", secondary="registration_slots", order_by="(Slot.day, Slot.starts)")
+    answers = relationship("Answer", cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def full_name(self) -> str:
@@ -80,6 +85,10 @@ class Registration(db.Model):
     @property
     def status_label(self) -> str:
         return STATUSES.get(self.status, self.status)
+
+    @property
+    def mode_label(self) -> str | None:
+        return MODES.get(self.mode) if self.mode else None
 
     @property
     def is_active(self) -> bool:
