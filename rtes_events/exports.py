@@ -1,5 +1,5 @@
-"""Registrant exports of an event: CSV as French Excel opens it, and XLSX; core columns, then the
-plugins' (``rtes_export_columns``).
+"""Registrant exports of an event: CSV as French Excel opens it, and XLSX; core columns, one column
+per organisers' question (``questions.export_columns``), then the plugins' (``rtes_export_columns``).
 
 Who is exported: the registrations holding a place, then the waiting list, never the cancelled or
 erased ones. Text that a spreadsheet would run as a formula stays text: quoted in CSV, stored as a
@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from werkzeug.utils import secure_filename
 
-from . import clock, registrants
+from . import clock, questions, registrants
 from .models import Event, Registration
 from .plugins import hook
 
@@ -51,9 +51,11 @@ class Export:
 
 
 def columns(event: Event) -> list[Column]:
-    return CORE_COLUMNS + [
-        column for columns in hook().rtes_export_columns(event=event) for column in columns
-    ]
+    return (
+        CORE_COLUMNS
+        + questions.export_columns(event)
+        + [column for columns in hook().rtes_export_columns(event=event) for column in columns]
+    )
 
 
 def table(event: Event) -> tuple[list[str], list[list]]:

@@ -63,6 +63,18 @@ def datetime_short(value: datetime) -> str:
     return f"{value:%d/%m/%Y} à {hour(value)}"
 
 
+def answer_text(value) -> str:
+    """An answer to an organisers' question as text: « Oui », « Non », choices joined by commas, a
+    number, the text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 def retention(days: int) -> str:
     """How long personal data is kept: « un an », « 2 ans », « 90 jours »."""
     years, rest = divmod(days, 365)
@@ -80,6 +92,7 @@ def register(app: Flask) -> None:
         datetime_short=datetime_short,
         markdown=render_markdown,
         local=clock.to_local,
+        answer=answer_text,
     )
 
     @app.context_processor

@@ -15,7 +15,7 @@ from slugify import slugify
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from . import clock, memberships, programmes, registrations, replays, speakers, timetable
+from . import clock, memberships, programmes, questions, registrations, replays, speakers, timetable
 from .extensions import db
 from .formatting import one_line
 from .import_checks import InvalidImport, web_address
@@ -372,6 +372,7 @@ def parse_event(item: dict, known: _Known) -> dict:
         "replay": replays.parse_import(item),
         "programmes": programmes.programmes_of_item(item),
         "timetable": timetable.parse_import(item),
+        "questions": questions.parse_import(item),
     }
 
 
@@ -436,7 +437,8 @@ def _by_slugs(query, slugs: list[str]):
 
 def _upsert_events(parsed: list[dict], known: _Known, report: ImportReport, progress) -> None:
     """Create or update the parsed events: the stored ones changed in one flush, the new ones
-    inserted in bulk, then their replays and programmes; the report lists them in the file's order."""
+    inserted in bulk, then their replays, programmes and questions; the report lists them in the
+    file's order."""
     stored = _stored_events([item["slug"] for item in parsed])
     with db.session.no_autoflush:
         updated = {
@@ -466,9 +468,10 @@ def _upsert_events(parsed: list[dict], known: _Known, report: ImportReport, prog
         if item["replay"] is not None:
             with db.session.no_autoflush:  # the replays are written together
                 changed |= replays.apply_import(event_id, ends_at, item["replay"], stored_replays.get(slug))
-        if item["timetable"] is not None:
+        if item["timetable"] is not None or item["questions"] is not None:  # what needs the event itself
             event = db.session.get(Event, event_id) if slug in created else event
             changed |= timetable.apply_import(event, item["timetable"])
+            changed |= questions.apply_import(event, item["questions"])
         if slug in created:
             report.created.append(slug)
         elif changed:

@@ -23,6 +23,7 @@ PUBLIC = {
     "evenement": "/evenements/{slug}/",
     "evenement-programme": "/evenements/exemple-rencontre-nationale-alimentation/#programme",
     "inscription": "/evenements/{slug}/inscription",
+    "inscription-questions": "/evenements/{rencontre}/inscription#questions-organisateurs",
     "acces-adherent": "/adherents/acces",
 }
 # The same public pages on a phone's first screen.
@@ -32,8 +33,10 @@ WORKSPACE = {
     "sessions": "/espace/evenements/",
     "session": "/espace/evenements/{upcoming}/",
     "session-formulaire": "/espace/evenements/{upcoming}/modifier",
-    "programme": "/espace/evenements/{rencontre}/programme",
+    "programme": "/espace/evenements/{rencontre_id}/programme",
     "inscrits": "/espace/evenements/{upcoming}/inscrits",
+    "questions": "/espace/evenements/{rencontre_id}/questions",
+    "reponses": "/espace/evenements/{rencontre_id}/inscrits#chiffres",
     "message": "/espace/evenements/{upcoming}/message",
     "presences": "/espace/evenements/{past}/presences",
     "replay": "/espace/evenements/{past}/replay",
@@ -83,12 +86,31 @@ def demo_values(app) -> dict:
             | {"starts_at": starts, "ends_at": starts + timedelta(hours=3)},
         )
         db.session.commit()
+        rencontre = registry.by_slug("exemple-rencontre-nationale-alimentation")
+        lunch, diet, _, access, _ = (question.id for question in rencontre.questions)
+        for n, (first, last) in enumerate(people):
+            answers = {
+                lunch: n < 3,
+                diet: ["Végétarien"] if n % 2 else None,
+                access: ["Fauteuil roulant"] * (n == 2),
+            }
+            registrations.register(
+                rencontre,
+                {
+                    **PERSON,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"r{n}@example.org",
+                    "answers": answers,
+                },
+            )
         return {
+            "rencontre": rencontre.slug,
+            "rencontre_id": rencontre.id,
             "slug": event.slug,
             "upcoming": event.id,
             "past": past,
             "member": db.session.scalar(select(MemberOrganisation.id)),
-            "rencontre": registry.by_slug("exemple-rencontre-nationale-alimentation").id,
         }
 
 

@@ -7,14 +7,16 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
 from flask_login import current_user
 
-from .. import personal_data, registrations, registry
+from .. import personal_data, questions, registrations, registry
 from ..extensions import db
 from ..forms import registration_form
+from ..forms.questions import AnswersForm, field_name, initial, with_questions
 from ..models import Registration
 from ..plugins import hook
 from ..rate_limits import per_client, per_email
@@ -35,7 +37,7 @@ bp.after_request(private)
 def form(slug: str):
     event = registry.by_slug(slug, speakers=False) or abort(404)  # the form shows no speakers
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
-    form = registration_form(fields)()
+    form = registration_form(fields, event=event)()
 
     def page(status: int = 200, **shown):
         places_left = registrations.places_left(event)  # counted only for a page shown
@@ -81,6 +83,10 @@ def _registration(token: str):
 @bp.get("/inscription/<token>/")
 def manage(token: str):
     registration = _registration(token)
+    return _manage_page(registration, _answers_form(registration))
+
+
+def _manage_page(registration: Registration, answers_form: AnswersForm, status: int = 200):
     feed_token = registrations.calendar_token(registration.email).token
     feed_url = external_url("feeds.personal_ics", token=feed_token)
     return render_template(
@@ -89,7 +95,35 @@ def manage(token: str):
         event=registration.event,
         feed_url=feed_url,
         feed_webcal=webcal(feed_url),
-    )
+        answers_form=answers_form,
+        answers_refusal=registrations.answers_refusal(registration),
+        given={answer.question_id: answer.value for answer in registration.answers},
+    ), status
+
+
+def _answers_form(registration: Registration) -> AnswersForm:
+    """The person's answers to the questions asked of their mode, as a form to change them."""
+    asked = questions.asked(registration.event, registration.mode)
+    form_class = with_questions(AnswersForm, registration.event, asked, mode=registration.mode)
+    given = {answer.question_id: answer.value for answer in registration.answers}
+    data = {field_name(question): initial(question, given.get(question.id)) for question in asked}
+    return form_class(data=data if request.method == "GET" else None)
+
+
+@bp.post("/inscription/<token>/reponses")
+def change_answers(token: str):
+    registration = _registration(token)
+    form = _answers_form(registration)
+    if not form.validate():
+        return _manage_page(registration, form, 400)
+    try:
+        registrations.update_answers(registration, form.answers())
+    except RegistrationRefused as refused:
+        for message in refused.messages:
+            flash(message, "error")
+        return redirect(url_for(".manage", token=token), 303)
+    flash("Vos réponses sont enregistrées.", "success")
+    return redirect(url_for(".manage", token=token, _anchor="reponses"), 303)
 
 
 @bp.get("/inscription/<token>/donnees")

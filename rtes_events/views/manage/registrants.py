@@ -4,7 +4,7 @@ sign-in sheet, attendance and messages. Each change is recorded in the audit log
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import audit, clock, exports, registrants, registrations
+from ... import audit, clock, exports, questions, registrants, registrations
 from ...extensions import db
 from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
 from ...models.registrations import STATUSES
@@ -46,6 +46,8 @@ def registrants_list(event_id: int):
         status=status if status in STATUSES else "",
         statuses=STATUSES,
         can_export=can_manage(current_user, event, "export"),
+        answers=questions.answers_by_registration(event),
+        answer_counts=questions.summary(event),
     )
 
 
@@ -53,7 +55,7 @@ def registrants_list(event_id: int):
 def registrant_add(event_id: int):
     event = event_for(event_id, "registrants")
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
-    form = registrant_form(fields)()
+    form = registrant_form(fields, event)()
     page = {
         "event": event,
         "form": form,
