@@ -16,11 +16,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from . import clock, memberships, programmes, questions, registrations, replays, speakers, timetable
+from .checks import InvalidImport, web_address
+from .editing import event_slug
 from .extensions import db
 from .formatting import one_line
-from .import_checks import InvalidImport, web_address
 from .models import Club, Event, EventSpeaker, Partner, Region, Replay, Speaker, Theme
-from .models.events import BACKEND, KINDS, MODES, STATUSES, event_partners, event_themes, search_text
+from .models.events import KINDS, MODES, STATUSES, event_partners, event_themes, search_text
 from .models.programmes import event_programmes
 from .models.search import event_words, words
 from .plugins import hook
@@ -296,16 +297,6 @@ def _int(item: dict, name: str) -> int | None:
     return value
 
 
-def event_slug(item: dict) -> str:
-    """The slug of an event: given, or derived from its start date and title."""
-    if item.get("slug"):
-        slug = slugify(str(item["slug"]), max_length=120, backend=BACKEND)
-        if not slug:
-            raise InvalidImport(f"slug invalide : {item['slug']!r}.")
-        return slug
-    return slugify(f"{item['start']} {item['title']}", max_length=120, word_boundary=True, backend=BACKEND)
-
-
 def parse_event(item: dict, known: _Known) -> dict:
     """The column values and relations of an event described in the import schema."""
     _require(item, "kind", "title", "start")
@@ -374,19 +365,6 @@ def parse_event(item: dict, known: _Known) -> dict:
         "timetable": timetable.parse_import(item),
         "questions": questions.parse_import(item),
     }
-
-
-def themes_named(names: list[str]) -> list[Theme]:
-    """The themes of these names, created when new, sorted by name."""
-    themes = []
-    for name in names:
-        slug = slugify(name)
-        theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
-        if theme is None:
-            theme = Theme(slug=slug, name=name)
-            db.session.add(theme)
-        themes.append(theme)
-    return sorted(themes, key=lambda t: t.name)
 
 
 def _parse_events(items: list, known: _Known) -> list[dict]:
