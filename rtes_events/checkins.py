@@ -13,15 +13,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, selectinload
 
 from . import clock, registrations
 from .extensions import db
 from .formatting import hour, moment, one_line
-from .models import CheckIn, Event, Registration
+from .models import CheckIn, Event, Registration, Slot
 from .models.events import fold
+from .models.registrations import MODES
+from .models.slots import registration_slots
 from .registrations import RegistrationRefused, locked_event
 
 UNKNOWN = "Code inconnu : aucune inscription ne porte ce code."
@@ -258,46 +259,48 @@ class Counts:
     by_mode: list[tuple[str, int, int]]
     by_atelier: list[tuple[str, int, int]]
 
+    def as_json(self) -> dict:
+        return {
+            "present": self.present,
+            "expected": self.expected,
+            "groups": [
+                {"label": label, "present": present, "expected": expected}
+                for label, present, expected in (
+                    *self.by_mode,
+                    *((f"Atelier « {title} »", *tally) for title, *tally in self.by_atelier),
+                )
+            ],
+        }
+
 
 PLACE_HOLDERS = ("confirmed", "attended", "absent")
 
 
-def totals(event: Event, day: date) -> dict[str, int]:
-    """Présent·es on ``day`` and attendu·es (holding a place) at ``event``, counted by the database."""
-    expected = select(func.count()).where(
-        Registration.event_id == event.id, Registration.status.in_(PLACE_HOLDERS)
-    )
-    present = select(func.count()).where(CheckIn.event_id == event.id, CheckIn.day == day)
-    return {"present": db.session.scalar(present), "expected": db.session.scalar(expected)}
-
-
 def counts(event: Event, day: date) -> Counts:
-    """Présent·es on ``day`` / attendu·es (holding a place), in all, per mode and per atelier."""
-    people = db.session.scalars(
-        select(Registration)
-        .where(
-            Registration.event_id == event.id, Registration.status.in_(("confirmed", "attended", "absent"))
-        )
-        .options(lazyload(Registration.event), selectinload(Registration.slots))
+    """Présent·es on ``day`` / attendu·es (holding a place), in all, per mode and per atelier, counted
+    by the database."""
+    holders = (Registration.event_id == event.id, Registration.status.in_(PLACE_HOLDERS))
+    present_that_day = and_(CheckIn.registration_id == Registration.id, CheckIn.day == day)
+    tallies = (func.count(CheckIn.id), func.count(Registration.id))
+    modes = db.session.execute(
+        select(Registration.mode, *tallies)
+        .outerjoin(CheckIn, present_that_day)
+        .where(*holders)
+        .group_by(Registration.mode)
+        .order_by(Registration.mode)
     ).all()
-    present_ids = set(
-        db.session.scalars(
-            select(CheckIn.registration_id).where(CheckIn.event_id == event.id, CheckIn.day == day)
-        )
-    )
-    by_mode: dict[str, list[int]] = {}
-    by_atelier: dict[str, list[int]] = {}
-    for person in people:
-        here = int(person.id in present_ids)
-        groups = [(by_mode, person.mode_label)] if person.mode_label else []
-        groups += [(by_atelier, title) for title in ateliers(person)]
-        for table, label in groups:
-            tally = table.setdefault(label, [0, 0])
-            tally[0] += here
-            tally[1] += 1
+    ateliers_chosen = db.session.execute(
+        select(Slot.title, *tallies)
+        .join(registration_slots, registration_slots.c.slot_id == Slot.id)
+        .join(Registration, Registration.id == registration_slots.c.registration_id)
+        .outerjoin(CheckIn, present_that_day)
+        .where(*holders, Slot.choice.isnot(None))
+        .group_by(Slot.id, Slot.title)
+        .order_by(Slot.title)
+    ).all()
     return Counts(
-        present=len(present_ids),
-        expected=len(people),
-        by_mode=[(label, *tally) for label, tally in sorted(by_mode.items())],
-        by_atelier=[(label, *tally) for label, tally in sorted(by_atelier.items())],
+        present=sum(present for _, present, _ in modes),
+        expected=sum(expected for _, _, expected in modes),
+        by_mode=[(MODES[mode], present, expected) for mode, present, expected in modes if mode in MODES],
+        by_atelier=[tuple(row) for row in ateliers_chosen],
     )

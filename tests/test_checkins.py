@@ -139,7 +139,7 @@ def test_an_offline_batch_replayed_changes_nothing(client, today, make_registrat
     answer = scan(client, today, *batch).get_json()
     assert [r["outcome"] for r in answer["results"]] == ["present", "present", "already"]
     assert answer["results"][0]["scan_id"] == "s1"  # applied in scan order
-    assert answer["counts"] == {"present": 2, "expected": 2}
+    assert (answer["counts"]["present"], answer["counts"]["expected"]) == (2, 2)
     again = scan(client, today, *batch).get_json()
     assert [r["outcome"] for r in again["results"]] == ["present", "present", "already"]
     assert checkin_count(today) == 2
@@ -319,3 +319,29 @@ def test_hostile_scans_are_refused_in_french_and_change_nothing(client, today, o
     invalid = scan(client, today, {"registration_id": int("9" * 23)})
     assert invalid.status_code == 400 and invalid.get_json()["error"] == "Identifiant d'inscription invalide."
     assert checkin_count(today) == 0
+
+
+def test_counts_per_mode_and_atelier(client, today, make_registration, organiser):  # noqa: F811
+    from datetime import time as clock_time
+
+    from rtes_events.models import Slot
+
+    ateliers = [
+        Slot(event_id=today.id, starts=clock_time(14), ends=clock_time(15), title=title, choice="Ateliers")
+        for title in ("Circuits courts", "Tiers-lieux")
+    ]
+    db.session.add_all(ateliers)
+    people = [make_registration(today, email=f"{n}@example.org") for n in range(3)]
+    today.mode = "hybrid"
+    for person, mode, atelier in zip(people, ["onsite", "onsite", "remote"], [0, 1, 1], strict=True):
+        person.mode, person.slots = mode, [ateliers[atelier]]
+    db.session.commit()
+    answer = scan(client, today, {"scan_id": "m", "code": people[1].checkin_code}).get_json()
+    assert answer["results"][0]["ateliers"] == ["Tiers-lieux"]
+    assert answer["counts"]["groups"] == [
+        {"label": "Sur place", "present": 1, "expected": 2},
+        {"label": "À distance", "present": 0, "expected": 1},
+        {"label": "Atelier « Circuits courts »", "present": 0, "expected": 1},
+        {"label": "Atelier « Tiers-lieux »", "present": 1, "expected": 2},
+    ]
+    assert "Atelier « Tiers-lieux » : 1 / 2" in client.get(door(today)).get_data(as_text=True)

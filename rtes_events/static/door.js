@@ -68,6 +68,15 @@
       counts.innerHTML = "<strong></strong> / ";
       counts.firstChild.textContent = body.counts.present;
       counts.appendChild(document.createTextNode(body.counts.expected));
+      var groups = document.getElementById("door-groups");
+      if (groups) {
+        groups.textContent = "";
+        body.counts.groups.forEach(function (group) {
+          var item = document.createElement("li");
+          item.textContent = group.label + " : " + group.present + " / " + group.expected;
+          groups.appendChild(item);
+        });
+      }
       sent = true;
     }).catch(function () {
       save(queue());

@@ -101,7 +101,9 @@ def door_scans(event_id: int):
     for scan, result in checkins.apply_batch(event, cleaned, user=current_user, device=device):
         _audited(event, result, device)
         answers.append({"scan_id": scan["scan_id"], **result.as_json()})
-    return jsonify(results=answers, counts=checkins.totals(event, checkins.day_of(event, clock.now())))
+    return jsonify(
+        results=answers, counts=checkins.counts(event, checkins.day_of(event, clock.now())).as_json()
+    )
 
 
 def _scan(scan) -> dict:
