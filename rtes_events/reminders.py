@@ -196,7 +196,7 @@ def reminder_message(registration: Registration, offset: int, starts_at: str):
     ):
         raise outbox.Dropped
     stop_url = external_url("reminders.stop", token=stop_token(registration))
-    with_link = offset < DAY and event.mode in WITH_LINK and bool(event.online_url)
+    with_link = offset < DAY and registration.online_link is not None
     return registration_message(
         registration,
         REMINDER,

@@ -7,6 +7,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -15,6 +16,7 @@ from flask_login import current_user
 from .. import personal_data, registrations, registry
 from ..extensions import db
 from ..forms import registration_form
+from ..forms.attendance import with_attendance
 from ..models import Registration
 from ..plugins import hook
 from ..rate_limits import per_client, per_email
@@ -35,12 +37,19 @@ bp.after_request(private)
 def form(slug: str):
     event = registry.by_slug(slug, speakers=False) or abort(404)  # the form shows no speakers
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
-    form = registration_form(fields)()
+    slot_places = registrations.slots_places_left(event.id) if registrations.choice_groups(event) else {}
+    form = with_attendance(registration_form(fields), event, slot_places)()
 
     def page(status: int = 200, **shown):
-        places_left = registrations.places_left(event)  # counted only for a page shown
+        mode_places = registrations.places_by_mode(event)  # counted only for a page shown
         return render_template(
-            "registration/form.html", event=event, form=form, places_left=places_left, **shown
+            "registration/form.html",
+            event=event,
+            form=form,
+            places_left=mode_places.get(None),
+            mode_places=mode_places,
+            slot_places=slot_places,
+            **shown,
         ), status
 
     if reason := registrations.refusal(event):
@@ -80,16 +89,50 @@ def _registration(token: str):
 
 @bp.get("/inscription/<token>/")
 def manage(token: str):
-    registration = _registration(token)
+    return _manage_page(_registration(token))
+
+
+def _manage_page(registration, status: int = 200, refused: list[str] | None = None):
+    """The registrant's own page; ``refused`` says why a change they asked was not made."""
+    event = registration.event
     feed_token = registrations.calendar_token(registration.email).token
     feed_url = external_url("feeds.personal_ics", token=feed_token)
+    changeable = registration.is_active and registrations.unavailable(event) is None
     return render_template(
         "registration/manage.html",
         registration=registration,
-        event=registration.event,
+        event=event,
         feed_url=feed_url,
         feed_webcal=webcal(feed_url),
-    )
+        changeable=changeable,
+        groups=registrations.choice_groups(event) if changeable else {},
+        slot_places=registrations.slots_places_left(event.id) if changeable else {},
+        mode_places=registrations.places_by_mode(event) if changeable else {},
+        refused=refused,
+    ), status
+
+
+@bp.post("/inscription/<token>/choix")
+def choose_slot(token: str):
+    """The person picks another slot of a group « au choix », while it has a free place."""
+    return _change(token, registrations.choose_slot, request.form.get("creneau", ""), "Choix enregistré")
+
+
+@bp.post("/inscription/<token>/mode")
+def change_mode(token: str):
+    """The person attends a hybrid event the other way, while that way has a free place."""
+    return _change(token, registrations.change_mode, request.form.get("mode", ""), "Participation modifiée")
+
+
+def _change(token: str, change, value: str, done: str):
+    registration = _registration(token)
+    try:
+        changed = change(registration, value)
+    except RegistrationRefused as refused:
+        return _manage_page(registration, 409, refused.messages)
+    if changed:
+        flash(f"{done} ; un e-mail vous le confirme.", "success")
+    return redirect(url_for(".manage", token=token, _anchor="participation"), 303)
 
 
 @bp.get("/inscription/<token>/donnees")
