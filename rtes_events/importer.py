@@ -18,11 +18,12 @@ from .extensions import db
 from .formatting import one_line
 from .import_checks import InvalidImport, web_address
 from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
-from .models.events import KINDS, MODES, STATUSES
+from .models.events import KINDS, MODES, STATUSES, capacity_values
 from .plugins import hook
 
 DEFAULT_HOURS = 2
 MEMBERS_WORDS = ("adhérent", "adherent", "members", "membres")
+MAX_INT = 2**31 - 1  # what an integer column holds on every database
 
 
 @dataclass
@@ -256,7 +257,7 @@ def _int(item: dict, name: str) -> int | None:
     value = item.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
         raise InvalidImport(f"« {name} » doit être un nombre entier positif.")
     return value
 
@@ -315,6 +316,8 @@ def parse_event(item: dict) -> dict:
         "city": one_line(item.get("city")) or None,
         "online_url": web_address(item.get("online_url")),
         "capacity": _int(item, "capacity"),
+        "capacity_onsite": _int(item, "capacity_onsite"),
+        "capacity_remote": _int(item, "capacity_remote"),
         "waitlist": bool(item.get("waitlist", True)),
         "registration_opens_at": _local_datetime(item["registration_opens"])
         if item.get("registration_opens")
@@ -333,6 +336,7 @@ def parse_event(item: dict) -> dict:
         "source": one_line(item.get("source")) or None,
         "club": club,
     }
+    values = capacity_values(values)
     relations = {
         "partners": _partners(item.get("partners")),
         "themes": [one_line(name) for name in item.get("themes") or [] if one_line(name)],

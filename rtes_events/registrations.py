@@ -128,12 +128,15 @@ def confirmed_count(event: Event, mode: str | None = None) -> int:
     )
 
 
+def free_places(taken: int, capacity: int | None) -> int | None:
+    """The places left of ``capacity`` when ``taken`` are taken; None when unlimited."""
+    return None if capacity is None else max(capacity - taken, 0)
+
+
 def places_left(event: Event, mode: str | None = None) -> int | None:
     """Free places (of ``mode``, for a hybrid event), or None when they are unlimited."""
     capacity = event.capacity_for(mode)
-    if capacity is None:
-        return None
-    return max(capacity - confirmed_count(event, mode), 0)
+    return None if capacity is None else free_places(confirmed_count(event, mode), capacity)
 
 
 def places_by_mode(event: Event) -> dict[str | None, int | None]:
@@ -141,13 +144,12 @@ def places_by_mode(event: Event) -> dict[str | None, int | None]:
     return {mode: places_left(event, mode) for mode in event.attendance_modes}
 
 
-def slots_places_left(event_id: int) -> dict[int, int | None]:
-    """Free places of each slot « au choix » of an event (None: unlimited), in one query: a slot's
-    place is held by every active registration that chose it (waitlisted ones too, so that a
-    promotion never finds its slot full); a cancellation frees it."""
-    taken = func.count(Registration.id)
+def slots_held(event_id: int) -> dict[int, tuple[int, int | None]]:
+    """Each slot « au choix » of an event: how many hold it, and its capacity (None: unlimited), in
+    one query. A slot's place is held by every active registration that chose it (waitlisted ones
+    too, so that a promotion never finds its slot full); a cancellation frees it."""
     rows = db.session.execute(
-        select(Slot.id, Slot.capacity, taken)
+        select(Slot.id, func.count(Registration.id), Slot.capacity)
         .outerjoin(registration_slots, registration_slots.c.slot_id == Slot.id)
         .outerjoin(
             Registration,
@@ -156,7 +158,12 @@ def slots_places_left(event_id: int) -> dict[int, int | None]:
         .where(Slot.event_id == event_id, Slot.choice.is_not(None))
         .group_by(Slot.id, Slot.capacity)
     )
-    return {slot: None if capacity is None else max(capacity - count, 0) for slot, capacity, count in rows}
+    return {slot: (held, capacity) for slot, held, capacity in rows}
+
+
+def slots_places_left(event_id: int) -> dict[int, int | None]:
+    """Free places of each slot « au choix » of an event (None: unlimited)."""
+    return {slot: free_places(*counts) for slot, counts in slots_held(event_id).items()}
 
 
 def slot_places_left(slot: Slot) -> int | None:

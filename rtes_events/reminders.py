@@ -286,12 +286,13 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
     ):
         return 0
     from .mail import compose
-    from .registrants import counts
+    from .registrants import counts, counts_by_mode
 
     people = organisers(event)
     context = {
         "event": event,
         "counts": counts(event),
+        "by_mode": counts_by_mode(event),
         "event_url": external_url("public.event", slug=event.slug),
         "signin_url": external_url("manage.signin_sheet", event_id=event.id),
         "registrants_url": external_url("manage.registrants", event_id=event.id),

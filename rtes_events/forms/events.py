@@ -27,7 +27,7 @@ from .. import clock, editing, reminders
 from ..config import reminder_offsets
 from ..extensions import db
 from ..models import Club, Partner
-from ..models.events import KINDS, MODES
+from ..models.events import KINDS, MODES, capacity_values
 from ..permissions import managed_clubs
 from .fields import length, required, strip
 
@@ -120,6 +120,13 @@ def optional(form, field):
         raise StopValidation()
 
 
+places_range = NumberRange(
+    min=1,
+    max=MAX_CAPACITY,
+    message="Le nombre de places doit être compris entre 1 et 100 000 (laissez vide pour ne pas limiter).",
+)
+
+
 def needed(label: str):
     """Required, for the fields above: an unreadable value keeps its own message."""
 
@@ -208,16 +215,19 @@ class EventForm(ScheduledForm):
     )
     capacity = FrenchIntegerField(
         "Nombre de places",
-        description="Laissez vide pour ne pas limiter les inscriptions.",
-        validators=[
-            optional,
-            NumberRange(
-                min=1,
-                max=MAX_CAPACITY,
-                message="Le nombre de places doit être compris entre 1 et 100 000 "
-                "(laissez vide pour ne pas limiter).",
-            ),
-        ],
+        description="Laissez vide pour ne pas limiter les inscriptions. Session hybride : indiquez "
+        "plutôt les places sur place et à distance.",
+        validators=[optional, places_range],
+    )
+    capacity_onsite = FrenchIntegerField(
+        "Places sur place",
+        description="Session hybride : les places de la salle, avec leur liste d'attente ; vide : illimité.",
+        validators=[optional, places_range],
+    )
+    capacity_remote = FrenchIntegerField(
+        "Places à distance",
+        description="Session hybride : les places en ligne, avec leur liste d'attente ; vide : illimité.",
+        validators=[optional, places_range],
     )
     waitlist = BooleanField("Liste d'attente quand la session est complète", default=True)
     registration_opens = FrenchDateTimeField(
@@ -301,6 +311,8 @@ class EventForm(ScheduledForm):
             "city": event.city,
             "online_url": event.online_url,
             "capacity": event.capacity,
+            "capacity_onsite": event.capacity_onsite,
+            "capacity_remote": event.capacity_remote,
             "waitlist": event.waitlist,
             "registration_opens": _local(event.registration_opens_at),
             "registration_closes": _local(event.registration_closes_at),
@@ -383,26 +395,30 @@ class EventForm(ScheduledForm):
     def event_data(self) -> dict:
         """The values for ``editing.create`` and ``editing.update``; call it once the form is valid."""
         partners = db.session.scalars(select(Partner).where(Partner.key.in_(self.partners.data or [])))
-        return {
-            "kind": self.kind.data,
-            "club": self.selected_club(),
-            "title": self.title.data,
-            "summary": self.summary.data or None,
-            "description": self.description.data or None,
-            **self.schedule(),
-            "mode": self.mode.data,
-            "venue": self.venue.data or None,
-            "city": self.city.data or None,
-            "online_url": self.online_url.data or None,
-            "capacity": self.capacity.data,
-            "waitlist": self.waitlist.data,
-            "registration_opens_at": _utc(self.registration_opens.data),
-            "registration_closes_at": _utc(self.registration_closes.data),
-            "audience": self.audience.data,
-            "partners": sorted(partners, key=lambda partner: partner.name),
-            "themes": self.theme_names(),
-            "reminders": self.reminder_setting(),
-        }
+        return capacity_values(
+            {
+                "kind": self.kind.data,
+                "club": self.selected_club(),
+                "title": self.title.data,
+                "summary": self.summary.data or None,
+                "description": self.description.data or None,
+                **self.schedule(),
+                "mode": self.mode.data,
+                "venue": self.venue.data or None,
+                "city": self.city.data or None,
+                "online_url": self.online_url.data or None,
+                "capacity": self.capacity.data,
+                "capacity_onsite": self.capacity_onsite.data,
+                "capacity_remote": self.capacity_remote.data,
+                "waitlist": self.waitlist.data,
+                "registration_opens_at": _utc(self.registration_opens.data),
+                "registration_closes_at": _utc(self.registration_closes.data),
+                "audience": self.audience.data,
+                "partners": sorted(partners, key=lambda partner: partner.name),
+                "themes": self.theme_names(),
+                "reminders": self.reminder_setting(),
+            }
+        )
 
 
 class PostponeForm(ScheduledForm):

@@ -214,6 +214,20 @@ class Event(Scheduled, db.Model):
         return f"<Event {self.slug}>"
 
 
+def capacity_values(values: dict) -> dict:
+    """``values`` of an event (form or import) with its places as stored: a hybrid event's on-site
+    and remote places replace its capacity (a capacity given alone becomes its on-site places, the
+    room it counted); another event has no places per mode."""
+    places = {key: values.get(key) for key in ("capacity", "capacity_onsite", "capacity_remote")}
+    if values.get("mode") == "hybrid":
+        if places["capacity_onsite"] is None:
+            places["capacity_onsite"] = places["capacity"]
+        places["capacity"] = None
+    else:
+        places["capacity_onsite"] = places["capacity_remote"] = None
+    return {**values, **places}
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free text for searching."""
     return slugify(text, separator=" ", lowercase=True)
