@@ -134,7 +134,10 @@ def free_places(taken: int, capacity: int | None) -> int | None:
 
 
 def places_left(event: Event, mode: str | None = None) -> int | None:
-    """Free places (of ``mode``, for a hybrid event), or None when they are unlimited."""
+    """Free places (of ``mode``, for a hybrid event; of both without one), or None when unlimited."""
+    if event.mode == "hybrid" and mode is None:
+        left = [places_left(event, key) for key in MODES]
+        return None if None in left else sum(left)
     capacity = event.capacity_for(mode)
     return None if capacity is None else free_places(confirmed_count(event, mode), capacity)
 

@@ -2,18 +2,20 @@
 places: the registration service, the form, the registrant's page, e-mails, reminders and the
 personal feed (the online link only for remote registrants)."""
 
+import io
 import re
-from datetime import time
+from datetime import time, timedelta
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
-from rtes_events import registrations, reminders
+from rtes_events import clock, indicators, registrations, reminders, worker
 from rtes_events.extensions import db
-from rtes_events.models import Registration, Slot
+from rtes_events.models import AuditEntry, Registration, Slot
 from rtes_events.registrations import RegistrationRefused
 
-from .conftest import PERSON, csrf_token
+from .conftest import PERSON, csrf_token, login
 
 BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
 
@@ -308,3 +310,110 @@ def test_a_hybrid_registration_made_before_modes_keeps_its_link_and_counts_on_si
     assert legacy.online_link == LINK
     assert registrations.places_left(rencontre, "onsite") == 1
     assert LINK in client.get(personal_feed(legacy)).get_data(as_text=True).replace("\r\n ", "")
+
+
+# Organisers
+
+
+@pytest.fixture
+def filled(rencontre):
+    """Three on site (two in the small atelier's group: one there, one in the large), one remote."""
+    small, large = ateliers(rencontre)
+    people = {
+        "alice": register(rencontre, "alice@example.org", slot=small),
+        "bruno": register(rencontre, "bruno@example.org", slot=large),
+        "chloe": register(rencontre, "chloe@example.org", "remote", slot=large),
+        "denis": register(rencontre, "denis@example.org"),  # waitlisted on site, holds a large place
+    }
+    assert people["denis"].status == "waitlisted"
+    return people
+
+
+def test_organisers_see_counts_per_mode_and_per_slot(rencontre, filled, client, make_user):
+    login(client, make_user("admin"))
+    html = client.get(f"/espace/evenements/{rencontre.id}/inscrits").get_data(as_text=True)
+    modes = html[html.index("Par mode de participation") : html.index("Ateliers du matin (au choix)")]
+    assert re.sub(r"\s+", " ", modes).count("<td>2</td>") >= 1  # 2 confirmed on site, 2 places
+    assert '<th scope="row">À distance</th> <td>1</td> <td>2</td> <td>1</td> <td>0</td>' in re.sub(
+        r"\s+", " ", modes
+    )
+    slots = re.sub(r"\s+", " ", html[html.index("Ateliers du matin (au choix)") :])
+    assert "Salle A</span></th> <td>1</td> <td>1</td> <td>0</td>" in slots  # held, places, left
+    assert "Salle B</span></th> <td>3</td> <td>10</td> <td>7</td>" in slots  # Denis waits, holds one
+
+
+def test_the_list_export_and_sign_in_sheet_of_one_slot(rencontre, filled, client, make_user):
+    small, large = ateliers(rencontre)
+    login(client, make_user("admin"))
+    base = f"/espace/evenements/{rencontre.id}"
+    listed = client.get(f"{base}/inscrits?creneau={large.id}").get_data(as_text=True)
+    assert (
+        "bruno@example.org" in listed and "chloe@example.org" in listed and "alice@example.org" not in listed
+    )
+    sheet = client.get(f"{base}/emargement?creneau={large.id}").get_data(as_text=True)
+    assert "Martin" in sheet and sheet.count('<th scope="row">Martin</th>') == 1  # Bruno: on site, confirmed
+    assert "Sur place (les personnes inscrites à distance" in sheet
+    export = client.get(f"{base}/export.xlsx?creneau={large.id}")
+    assert export.status_code == 200 and "atelier-alimentation" in export.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
+    rows = list(sheet.values)
+    assert rows[0][-2:] == ("Participation", "Ateliers du matin")
+    assert sorted(row[2] for row in rows[1:]) == [
+        "bruno@example.org",
+        "chloe@example.org",
+        "denis@example.org",
+    ]
+    assert {row[-2] for row in rows[1:]} == {"Sur place", "À distance"}
+    whole = client.get(f"{base}/export.csv").data.decode("utf-8-sig")
+    assert "alice@example.org" in whole and "Atelier commande publique" in whole
+    for forged in ("999999", "abc", "9" * 23, str(next(s.id for s in rencontre.slots if not s.choice))):
+        assert client.get(f"{base}/inscrits?creneau={forged}").status_code == 404
+        assert client.get(f"{base}/export.csv?creneau={forged}").status_code == 404
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "registrants.exported")).all()
+    assert any(entry.details.get("slot") == "Atelier alimentation" for entry in entries)
+
+
+def test_an_organiser_moves_someone_to_another_slot_while_it_has_room(
+    rencontre, filled, client, make_user, outbox_messages
+):
+    small, large = ateliers(rencontre)
+    login(client, make_user("admin"))
+    bruno, alice = filled["bruno"], filled["alice"]
+    url = f"/espace/evenements/{rencontre.id}/inscrits/{bruno.id}/creneau"
+    token = csrf_token(client, f"/espace/evenements/{rencontre.id}/inscrits")
+    full = client.post(url, data={"csrf_token": token, "creneau": str(small.id)}, follow_redirects=True)
+    assert "« Atelier commande publique » est complet" in full.get_data(as_text=True)
+    registrations.cancel(alice)  # frees the small atelier's place
+    moved = client.post(url, data={"csrf_token": token, "creneau": str(small.id)})
+    assert moved.status_code == 303
+    db.session.expire_all()
+    assert bruno.slots == [small]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "registration.slot_moved"))
+    assert entry.registration_id == bruno.id and entry.details["after"] == ["Atelier commande publique"]
+    mail = [m for m in outbox_messages() if m["To"] == bruno.email][-1]
+    assert mail["Subject"].startswith("Inscription modifiée") and "Atelier commande publique" in text_of(mail)
+
+
+def test_the_day_before_e_mail_counts_by_mode(rencontre, filled, make_user, monkeypatch, outbox_messages):
+    make_user("admin")
+    monkeypatch.setattr(clock, "now", lambda: rencontre.starts_at - timedelta(hours=23))
+    worker.one_pass()
+    [told] = [m for m in outbox_messages(worker_pass=False) if m["Subject"].startswith("Demain")]
+    body = text_of(told)
+    assert "Sur place : 2 confirmées, 1 en liste d'attente" in body
+    assert "À distance : 1 confirmée" in body
+
+
+def test_the_indicators_count_by_mode(rencontre, filled, client, make_user):
+    rencontre.starts_at -= timedelta(days=30)
+    rencontre.ends_at -= timedelta(days=30)
+    db.session.commit()
+    registrations.mark_attendance(filled["chloe"], True)
+    today = clock.local_today()
+    period = {"du": (today - timedelta(days=60)).isoformat(), "au": today.isoformat()}
+    report = indicators.compute(indicators.Selection.from_args(period, None))
+    [modes] = [table for table in report.tables() if table.key == "modes"]
+    assert modes.rows == [[modes.rows[0][0], rencontre.title, 2, 0, 1, 1]]
+    login(client, make_user("admin"))
+    html = client.get("/espace/indicateurs").get_data(as_text=True)
+    assert "Événements hybrides : sur place et à distance" in html
