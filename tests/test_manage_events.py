@@ -599,7 +599,7 @@ def test_a_hybrid_session_s_on_site_and_remote_places_replace_its_capacity(clien
     data["mode"] = "online"  # no places per mode outside a hybrid session
     assert post(client, page(session_idf, "modifier"), data).status_code == 303
     event = reload(session_idf)
-    assert (event.capacity, event.capacity_onsite, event.capacity_remote) == (30, None, None)
+    assert (event.capacity, event.capacity_onsite, event.capacity_remote) == (120, None, None)
 
 
 @pytest.mark.parametrize(
