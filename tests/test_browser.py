@@ -546,6 +546,7 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
 
 RENCONTRE = "exemple-rencontre-nationale-alimentation"
 DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+AFTERNOON = "Ateliers de l'après-midi"
 
 
 def test_register_on_site_with_an_atelier_switch_atelier_then_attend_remotely_and_get_the_link(
@@ -623,5 +624,17 @@ def test_register_on_site_with_an_atelier_switch_atelier_then_attend_remotely_an
     assert refused.value.status == 409
     assert "est complet" in page.get_by_role("alert").inner_text()
     audit("registrant's page refusing a full atelier", refused.value.text())
+
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        db.session.commit()
+    sign_in(page, live.url, "equipe@rtes.fr")
+    registrants = f"{live.url}/espace/evenements/{event.id}/inscrits"
+    response = page.goto(registrants)
+    audit("registrants by mode and atelier", response.text())
+    counts = page.get_by_role("table", name=re.compile(AFTERNOON)).inner_text()
+    assert re.search(r"Atelier circuits courts.*\t1\t30\t29", counts)
+    response = page.goto(f"{registrants}?creneau={full}")
+    audit("registrants of one atelier", response.text())
     assert {name: rules for name, rules in found.items() if rules} == {}
     nu.check()
