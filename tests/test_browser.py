@@ -560,6 +560,7 @@ def test_register_on_site_with_an_atelier_switch_atelier_then_attend_remotely_an
     page = audited_page
     with live.app_context():
         event = registry.by_slug(RENCONTRE)
+        assert (event.mode, event.capacity_onsite, event.capacity_remote) == ("hybrid", 120, 300)
         group = {
             "event_id": event.id,
             "starts": hour(14),

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from rtes_events import clock, indicators, registrations, reminders, worker
 from rtes_events.extensions import db
-from rtes_events.models import AuditEntry, Registration, Slot
+from rtes_events.importer import InvalidImport, import_data
+from rtes_events.models import AuditEntry, Event, Registration, Slot
 from rtes_events.registrations import RegistrationRefused
 
 from .conftest import PERSON, csrf_token, login
@@ -417,3 +418,29 @@ def test_the_indicators_count_by_mode(rencontre, filled, client, make_user):
     login(client, make_user("admin"))
     html = client.get("/espace/indicateurs").get_data(as_text=True)
     assert "Événements hybrides : sur place et à distance" in html
+
+
+def test_the_data_download_holds_the_mode_and_the_choices(rencontre, client):
+    small, _ = ateliers(rencontre)
+    registration = register(rencontre, "a@example.org", slot=small)
+    data = client.get(f"/inscription/{registration.token}/donnees").get_json()
+    [mine] = data["inscriptions"]
+    assert mine["participation"] == "Sur place"
+    assert mine["choix"] == [
+        {"groupe": "Ateliers du matin", "creneau": "Atelier commande publique (11 h – 12 h, Salle A)"}
+    ]
+
+
+def test_import_takes_on_site_and_remote_places_and_a_hybrid_capacity_is_its_room(app):
+    item = {"kind": "rencontre", "title": "Rencontre hybride", "start": "2027-03-04", "mode": "hybrid"}
+    import_data({"events": [{**item, "capacity_onsite": 120, "capacity_remote": 300}]})
+    event = db.session.scalar(select(Event).where(Event.title == "Rencontre hybride"))
+    assert (event.capacity, event.capacity_onsite, event.capacity_remote) == (None, 120, 300)
+    again = import_data({"events": [{**item, "capacity_onsite": 120, "capacity_remote": 300}]})
+    assert again.created == again.updated == []  # idempotent
+    import_data({"events": [{**item, "capacity": 80}]})  # an older file: its one capacity was the room's
+    db.session.expire_all()
+    assert (event.capacity, event.capacity_onsite, event.capacity_remote) == (None, 80, None)
+    for value in (12345678901234567890123, "300", -1, True):
+        with pytest.raises(InvalidImport, match="« capacity_remote » doit être un nombre entier positif"):
+            import_data({"events": [{**item, "capacity_remote": value}]})
