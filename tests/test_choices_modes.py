@@ -37,28 +37,12 @@ def rencontre(make_event):
         capacity_onsite=2,
         capacity_remote=2,
     )
+    atelier = {"event_id": event.id, "starts": time(11), "ends": time(12), "kind": "atelier"}
+    atelier["choice"] = "Ateliers du matin"
     slots = [
         Slot(event_id=event.id, starts=time(9), ends=time(10), title="Plénière d'ouverture", kind="pleniere"),
-        Slot(
-            event_id=event.id,
-            starts=time(11),
-            ends=time(12),
-            title="Atelier commande publique",
-            kind="atelier",
-            place="Salle A",
-            choice="Ateliers du matin",
-            capacity=1,
-        ),
-        Slot(
-            event_id=event.id,
-            starts=time(11),
-            ends=time(12),
-            title="Atelier alimentation",
-            kind="atelier",
-            place="Salle B",
-            choice="Ateliers du matin",
-            capacity=10,
-        ),
+        Slot(title="Atelier commande publique", place="Salle A", capacity=1, **atelier),
+        Slot(title="Atelier alimentation", place="Salle B", capacity=10, **atelier),
     ]
     db.session.add_all(slots)
     db.session.commit()
