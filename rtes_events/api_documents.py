@@ -12,7 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from . import clock, replays, schema_org
+from . import clock, replays, schema_org, timetable
 from .extensions import db
 from .models import Club, Event, EventProposal, MemberOrganisation, Replay
 from .models.members import KINDS as MEMBER_KINDS
@@ -53,6 +53,25 @@ def event(event: Event) -> dict:
         calendarUrl=external_url("feeds.event_ics", slug=event.slug),
     )
     return data
+
+
+def programme(event: Event) -> list[dict]:
+    """The programme of ``event``, slot by slot in programme order (Paris times)."""
+    return [
+        {
+            "day": slot.day.isoformat(),
+            "startTime": f"{slot.starts:%H:%M}",
+            "endTime": f"{slot.ends:%H:%M}",
+            "title": slot.title,
+            "kind": slot.kind,
+            "place": slot.place,
+            "description": slot.description,
+            "speakers": [schema_org.person(speaker) for speaker in slot.speakers],
+            "choice": slot.choice,
+            "capacity": slot.capacity,
+        }
+        for slot in timetable.programme(event)
+    ]
 
 
 def load_events(ids: list[int]) -> list[Event]:

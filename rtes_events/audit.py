@@ -20,6 +20,11 @@ LABELS = {
     "registration.attendance": "Présence relevée",
     "registrants.exported": "Liste des inscrit·es exportée",
     "registrants.messaged": "Message aux inscrit·es",
+    "slot.added": "Créneau ajouté au programme",
+    "slot.updated": "Créneau du programme modifié",
+    "slot.moved": "Créneau du programme déplacé",
+    "slot.removed": "Créneau retiré du programme",
+    "timetable.copied": "Programme copié d'une autre session",
     "event.programmes": "Programmes de la session modifiés",
     "programme.created": "Programme créé",
     "programme.updated": "Programme modifié",
@@ -43,6 +48,7 @@ LABELS = {
     "member.created": "Adhérent ajouté",
     "member.updated": "Adhérent modifié",
     "member.ended": "Adhésion terminée",
+    "page.updated": "Page d'information modifiée",
     "members.imported": "Adhérents importés (CSV)",
 }
 

@@ -122,7 +122,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RTES_RETENTION_DAYS",
         "365",
-        "how long registrants' personal data is kept after an event (the consent text says one year)",
+        "how long registrants' personal data is kept after an event (the consent text and "
+        "``/donnees-personnelles`` say it)",
         int,
     ),
     Setting(

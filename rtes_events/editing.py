@@ -11,7 +11,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, clock, registrations
+from . import audit, clock, registrations, timetable
 from .extensions import db
 from .formatting import when
 from .importer import event_slug, themes_named
@@ -229,8 +229,8 @@ def cancel(user, event: Event) -> None:
 
 
 def duplicate(user, event: Event) -> Event:
-    """A new draft with the texts, club, partners, themes and speakers of ``event``, on the same
-    weekday and hours a week later (or the first such day to come): its date is to be checked."""
+    """A new draft with the texts, club, partners, themes, speakers and programme of ``event``, on
+    the same weekday and hours a week later (or the first such day to come): its date is to be checked."""
     if not can_manage(user, event, "view") or not may_create(user, event.kind, event.club):
         raise EditingRefused("Vous ne pouvez pas créer ce type de session dans ce club.")
     weeks = max(1, (clock.local_today() - event.local_start.date()).days // 7 + 1)
@@ -247,6 +247,7 @@ def duplicate(user, event: Event) -> Event:
             for link in event.speaker_links
         ],
     )
+    copy.slots = timetable.copied(event, copy)
     db.session.add(copy)
     db.session.flush()
     audit.record("event.duplicated", event=copy, actor=user, **{"modèle": f"{event.title} ({when(event)})"})

@@ -19,7 +19,7 @@ def day(value: date) -> str:
     return text.replace(" 1 ", " 1er ", 1) if value.day == 1 else text
 
 
-def hour(value: datetime) -> str:
+def hour(value: datetime | time) -> str:
     """« 14 h », « 12 h 30 »."""
     return f"{value.hour} h" if value.minute == 0 else f"{value.hour} h {value.minute:02d}"
 
@@ -82,6 +82,7 @@ def retention(days: int) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         day=day,
+        hour=hour,
         when=when,
         moment=moment,
         datetime_short=datetime_short,

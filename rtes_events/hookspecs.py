@@ -183,3 +183,16 @@ def rtes_workspace_event_items(user, event):
     the note as something to act on, e.g. a partner refusing a registration); the lists of all
     plugins are concatenated, shown in a « Partenaires » section.
     """
+
+
+@hookspec
+def rtes_personal_data_recipients():
+    """What a plugin forwards of people's data, and to whom, for the personal-data page
+    (``/donnees-personnelles``).
+
+    Called when that page is built (it is cached per plugin set). Returns a list of dicts
+    ``{"name": str, "receives": str, "why": str}`` in French: who receives (« Le CNFPT »), what
+    (« l'adresse e-mail, le nom… des inscrit·es à ses sessions »), what for (a phrase following
+    « pour »); the lists of all plugins are concatenated after the core's (mail server, organisers).
+    A plugin that forwards nothing says so too, when people might believe otherwise.
+    """

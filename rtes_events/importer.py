@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from slugify import slugify
 from sqlalchemy import select
 
-from . import clock, memberships, programmes, registrations, replays
+from . import clock, memberships, programmes, registrations, replays, speakers, timetable
 from .extensions import db
 from .formatting import one_line
 from .import_checks import InvalidImport, web_address
-from .models import Club, Event, EventSpeaker, Partner, Region, Speaker, Theme
+from .models import Club, Event, EventSpeaker, Partner, Region, Theme
 from .models.events import KINDS, MODES, STATUSES, capacity_values
 from .plugins import hook
 
@@ -262,15 +262,6 @@ def _int(item: dict, name: str) -> int | None:
     return value
 
 
-def _people(names) -> list[tuple[str, str | None]]:
-    """``"Maud Leblois (Région Nouvelle-Aquitaine)"`` → ``("Maud Leblois", "Région Nouvelle-Aquitaine")``."""
-    people = []
-    for text in names or []:
-        match = re.fullmatch(r"(.+?)\s*\((.+)\)", one_line(text))
-        people.append((match[1], match[2]) if match else (one_line(text), None))
-    return people
-
-
 def event_slug(item: dict) -> str:
     """The slug of an event: given, or derived from its start date and title."""
     if item.get("slug"):
@@ -340,8 +331,8 @@ def parse_event(item: dict) -> dict:
     relations = {
         "partners": _partners(item.get("partners")),
         "themes": [one_line(name) for name in item.get("themes") or [] if one_line(name)],
-        "people": [(p, "speaker") for p in _people(item.get("speakers"))]
-        + [(p, "host") for p in _people(item.get("hosts"))],
+        "people": [(p, "speaker") for p in speakers.people(item.get("speakers"))]
+        + [(p, "host") for p in speakers.people(item.get("hosts"))],
     }
     plugin_data = {}
     for fields in hook().rtes_import_fields(item=item):
@@ -353,6 +344,7 @@ def parse_event(item: dict) -> dict:
         "plugin_data": plugin_data,
         "replay": replays.parse_import(item),
         "programmes": programmes.programmes_of_item(item),
+        "timetable": timetable.parse_import(item),
     }
 
 
@@ -367,17 +359,6 @@ def themes_named(names: list[str]) -> list[Theme]:
             db.session.add(theme)
         themes.append(theme)
     return sorted(themes, key=lambda t: t.name)
-
-
-def _speaker(name: str, organisation: str | None) -> Speaker:
-    speaker = db.session.scalar(
-        select(Speaker).where(Speaker.name == name, Speaker.organisation == organisation)
-    )
-    if speaker is None:
-        speaker = Speaker(name=name, organisation=organisation)
-        db.session.add(speaker)
-        db.session.flush()
-    return speaker
 
 
 def _upsert_event(parsed: dict, report: ImportReport) -> None:
@@ -399,12 +380,13 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
     current = [(link.speaker.name, link.speaker.organisation, link.role) for link in event.speaker_links]
     if people != current:
         event.speaker_links = [
-            EventSpeaker(speaker=_speaker(name, org), role=role, position=position)
+            EventSpeaker(speaker=speakers.speaker(name, org), role=role, position=position)
             for position, (name, org, role) in enumerate(people)
         ]
         changed = True
     db.session.flush()
     changed |= replays.apply_import(event, parsed["replay"])
+    changed |= timetable.apply_import(event, parsed["timetable"])
     if created:
         report.created.append(parsed["slug"])
     elif changed:

@@ -271,6 +271,7 @@ class Report:
     replay_views: dict[str, int]  # item → count (``page`` = views)
     satisfaction_events: list[tuple[EventFigures, dict]]
     satisfaction_programmes: list[tuple[str, dict]]
+    comments: list[tuple[EventFigures, SurveyAnswer]]  # answers with a comment, anonymous
     # hybrid events: {event id: {mode: (places, attended)}}
     by_mode: dict[int, dict[str, tuple[int, int]]] = field(default_factory=dict)
     totals: dict = field(default_factory=dict)
@@ -328,6 +329,7 @@ def compute(selection: Selection) -> Report:
         replay_views=_replay_counts(selection),
         satisfaction_events=_satisfaction_by_event(ids, figures),
         satisfaction_programmes=_satisfaction_by_programme(ids),
+        comments=_comments(ids, figures),
         by_mode=_mode_counts(ids),
     )
     report.totals = _totals(report)
@@ -537,6 +539,22 @@ def _satisfaction_by_event(ids: Select, figures: list[EventFigures]) -> list[tup
     return [(item, found[item.event.id]) for item in figures if item.event.id in found]
 
 
+def event_satisfaction(event: Event) -> dict:
+    """The answers count and average marks of ``event``'s questionnaire."""
+    row = db.session.execute(select(*_marks()).where(SurveyAnswer.event_id == event.id)).one()
+    return _satisfaction(row)
+
+
+def _comments(ids: Select, figures: list[EventFigures]) -> list[tuple[EventFigures, SurveyAnswer]]:
+    by_event = {item.event.id: item for item in figures}
+    answers = db.session.scalars(
+        select(SurveyAnswer)
+        .where(SurveyAnswer.event_id.in_(ids), SurveyAnswer.comment.isnot(None))
+        .order_by(SurveyAnswer.event_id, SurveyAnswer.id)
+    )
+    return [(by_event[answer.event_id], answer) for answer in answers if answer.event_id in by_event]
+
+
 def _satisfaction_by_programme(ids: Select) -> list[tuple[str, dict]]:
     rows = db.session.execute(
         select(Programme.name, *_marks())
@@ -733,6 +751,21 @@ def _tables(report: Report) -> list[Table]:
                 [name, marks["answers"], *(_number(marks[key]) for key in QUESTIONS)]
                 for name, marks in report.satisfaction_programmes
             ],
+        ),
+        Table(
+            "commentaires",
+            "Commentaires des questionnaires",
+            ["Date", "Titre", *questions, "Commentaire"],
+            [
+                [
+                    item.date_label,
+                    item.event.title,
+                    *(getattr(answer, name) for name in QUESTIONS),
+                    answer.comment,
+                ]
+                for item, answer in report.comments
+            ],
+            "Réponses anonymes, chacune avec ses notes de 1 (pas du tout) à 5 (tout à fait).",
         ),
     ]
 

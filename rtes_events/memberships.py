@@ -72,7 +72,7 @@ def year_of(value, label: str) -> int | None:
     if not text:
         return None
     if not re.fullmatch(r"\d{4}", text) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
-        raise MemberError(f"« {label} » doit être une année (par exemple 2019), pas {text!r}.")
+        raise MemberError(f"« {label} » doit être une année (par exemple 2019), pas {text[:40]!r}.")
     return int(text)
 
 

@@ -17,8 +17,8 @@ from .plugins import hook
 
 # What can be done: see the workspace or an object, change it, its registrants, export them,
 # create a session in a club, manage accounts, programmes and member authorities, moderate proposed
-# events (admins only).
-ADMIN_ACTIONS = ("accounts", "programmes", "members", "proposals")
+# events, write the information pages (admins only).
+ADMIN_ACTIONS = ("accounts", "programmes", "members", "proposals", "pages")
 ACTIONS = ("view", "edit", "registrants", "export", "create", *ADMIN_ACTIONS)
 
 

@@ -147,16 +147,20 @@ def places_by_mode(event: Event) -> dict[str | None, int | None]:
     return {mode: places_left(event, mode) for mode in event.attendance_modes}
 
 
+# A slot's place is held by every active registration that chose it (waitlisted ones too, so that a
+# promotion never finds its slot full); a cancellation frees it.
+SLOT_HOLDERS = ACTIVE
+
+
 def slots_held(event_id: int) -> dict[int, tuple[int, int | None]]:
-    """Each slot « au choix » of an event: how many hold it, and its capacity (None: unlimited), in
-    one query. A slot's place is held by every active registration that chose it (waitlisted ones
-    too, so that a promotion never finds its slot full); a cancellation frees it."""
+    """Each slot « au choix » of an event: how many hold it (``SLOT_HOLDERS``), and its capacity
+    (None: unlimited), in one query."""
     rows = db.session.execute(
         select(Slot.id, func.count(Registration.id), Slot.capacity)
         .outerjoin(registration_slots, registration_slots.c.slot_id == Slot.id)
         .outerjoin(
             Registration,
-            (Registration.id == registration_slots.c.registration_id) & Registration.status.in_(ACTIVE),
+            (Registration.id == registration_slots.c.registration_id) & Registration.status.in_(SLOT_HOLDERS),
         )
         .where(Slot.event_id == event_id, Slot.choice.is_not(None))
         .group_by(Slot.id, Slot.capacity)

@@ -5,8 +5,9 @@ event page) nor anything about registrants. Times carry their offset (Europe/Par
 are dates, events known only by their month are ``YYYY-MM``.
 """
 
+import functools
 import json
-from datetime import date, time
+from datetime import date, datetime, time
 
 from markupsafe import Markup
 
@@ -97,9 +98,10 @@ def _proposer(proposal) -> dict:
     return organisation
 
 
-def event_data(event: Event, *, places_left: int | None = None) -> dict:
+def event_data(event: Event, *, places_left: int | None = None, programme=()) -> dict:
     """The schema.org ``Event`` of ``event`` (without ``@context``). ``places_left``, when known,
-    says whether places remain (the offer's availability)."""
+    says whether places remain (the offer's availability); the slots of its ``programme``
+    (``timetable.programme``) are its ``subEvent``s."""
     page_url = external_url("public.event", slug=event.slug)
     data = {
         "@type": "Event",
@@ -120,13 +122,33 @@ def event_data(event: Event, *, places_left: int | None = None) -> dict:
         data["location"] = where if len(where) > 1 else where[0]
     data["organizer"] = organisers(event)
     if speakers := event.speakers:
-        data["performer"] = [_person(speaker) for speaker in speakers]
+        data["performer"] = [person(speaker) for speaker in speakers]
     data["isAccessibleForFree"] = True
     data["offers"] = _offer(event, page_url, places_left)
+    if programme:
+        people = functools.cache(person)  # the same speakers come back from slot to slot
+        data["subEvent"] = [_sub_event(slot, people) for slot in programme]
     return data
 
 
-def _person(speaker) -> dict:
+def _sub_event(slot, people) -> dict:
+    """A slot of the programme as an ``Event`` of its own, at its Paris times."""
+    sub = {  # its texts are clean already (``timetable.clean``)
+        "@type": "Event",
+        "name": slot.title,
+        "startDate": datetime.combine(slot.day, slot.starts, clock.PARIS).isoformat(timespec="seconds"),
+        "endDate": datetime.combine(slot.day, slot.ends, clock.PARIS).isoformat(timespec="seconds"),
+    }
+    if slot.description:
+        sub["description"] = slot.description
+    if slot.place:
+        sub["location"] = {"@type": "Place", "name": slot.place}
+    if slot.speakers:
+        sub["performer"] = [people(speaker) for speaker in slot.speakers]
+    return sub
+
+
+def person(speaker) -> dict:
     person = {"@type": "Person", "name": clean_text(speaker.name)}
     if speaker.organisation:
         person["affiliation"] = {"@type": "Organization", "name": clean_text(speaker.organisation)}

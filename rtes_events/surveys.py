@@ -73,6 +73,13 @@ def send_recent(days: int = DEFAULT_DAYS) -> dict[str, int]:
     return {slug: count for slug, count in sent.items() if count}
 
 
+def answers(event: Event) -> list[SurveyAnswer]:
+    """The answers to ``event``'s questionnaire, as stored (anonymous)."""
+    return db.session.scalars(
+        select(SurveyAnswer).where(SurveyAnswer.event_id == event.id).order_by(SurveyAnswer.id)
+    ).all()
+
+
 def by_token(token: str) -> SurveyInvitation | None:
     return db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.token == token))
 

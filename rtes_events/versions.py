@@ -5,10 +5,11 @@ collections of association tables included, and ORM ``insert``/``update``/``dele
 then bump those counters just before the commit. Code that changes data needs to call nothing;
 several app servers agree through the database. Scopes:
 
-- ``events``: events and what belongs to one event (its themes, partners, speakers, search words);
+- ``events``: events and what belongs to one event (its themes, partners, speakers, search words,
+  programme);
 - ``shared``: what many events show (themes, partners, clubs, regions, speakers), and any table
   not listed here, so that a table added later empties caches rather than leaving them wrong;
-- ``registrations``: registrations (places left on event pages).
+- ``registrations``: registrations and the slots they chose (places left on event pages).
 
 Raw SQL text statements are not seen: write through the ORM.
 """
@@ -33,6 +34,9 @@ TABLE_SCOPES = {
     "event_speakers": "events",
     "event_words": "events",
     "registrations": "registrations",
+    "registration_slots": "registrations",  # places left in slots « au choix »
+    "slots": "events",
+    "slot_speakers": "events",
     "event_programmes": "events",
     "replays": "events",
     "replay_resources": "events",

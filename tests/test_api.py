@@ -457,7 +457,15 @@ def test_the_demo_data_match_the_document(api):
         api.get(f"/api/v1/evenements?periode=passes&par-page=100&page={number}")
     assert api.get("/api/v1/evenements?modifie-depuis=2000-01-01T00:00:00Z&par-page=100").get_json()["total"]
     for event in clubs["items"][:3] + past["items"][:3]:
-        api.get(f"/api/v1/evenements/{event['slug']}")
+        assert api.get(f"/api/v1/evenements/{event['slug']}").get_json()["programme"] == []
+    day = api.get("/api/v1/evenements/exemple-rencontre-nationale-alimentation").get_json()["programme"]
+    ateliers = [slot for slot in day if slot["choice"] == "Ateliers de l'après-midi"]
+    assert len(ateliers) == 4 and {(s["startTime"], s["capacity"], s["kind"]) for s in ateliers} == {
+        ("14:00", 30, "atelier")
+    }
+    assert day[0]["speakers"] == [
+        {"@type": "Person", "name": "Chloé Sécher", "affiliation": {"@type": "Organization", "name": "RTES"}}
+    ]
     assert api.get("/api/v1/replays?par-page=100").get_json()["items"]
     assert api.get("/api/v1/clubs").get_json()["items"]
     api.get("/api/v1/adherents")

@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 from rtes_events import accounts, clock, registrations, registry, worker
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
-from rtes_events.models import Event
+from rtes_events.models import Event, SurveyAnswer
 
 from .conftest import PASSWORD, PERSON, free_port
 
@@ -225,6 +225,16 @@ def audited_page(chromium):
     context.close()
 
 
+RENCONTRE = "/evenements/exemple-rencontre-nationale-alimentation/"
+
+
+def ateliers(page) -> list[dict]:
+    """Where the example rencontre's four ateliers « au choix » are drawn on the page."""
+    slots = page.locator(".timetable-hour", has_text="Au choix").locator(".timetable-slot")
+    assert slots.count() == 4
+    return [slots.nth(n).bounding_box() for n in range(4)]
+
+
 def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
     page = audited_page
     with live.app_context():
@@ -235,18 +245,34 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
         "/evenements/?periode=passes",
         "/evenements/?type=club&region=IDF",
         f"/evenements/{event.slug}/",
+        RENCONTRE,
         "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
         f"/evenements/{event.slug}/inscription",
         f"/inscription/{token}/",
         "/clubs/",
         "/clubs/club-ess-ile-de-france/",
         "/page-inconnue",
+        "/mentions-legales",
+        "/donnees-personnelles",
+        "/accessibilite",
+        "/plan-du-site",
     ]
     found = {}
     for path in paths:
         response = page.goto(live.url + path)
         found[path] = violations(page)
         nu.add(path, response.text())
+    page.goto(live.url + RENCONTRE)
+    assert len({box["y"] for box in ateliers(page)}) == 1  # four parallel ateliers side by side
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live.url + RENCONTRE)
+    boxes = ateliers(page)  # one after another on a phone, within its width
+    assert len({box["x"] for box in boxes}) == 1 and sorted(box["y"] for box in boxes) == [
+        b["y"] for b in boxes
+    ]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    found[f"{RENCONTRE} (390 px)"] = violations(page)
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(live.url + f"/evenements/{event.slug}/inscription")
     page.evaluate("document.querySelector('main form').noValidate = true")  # let the server judge
     with page.expect_response(lambda response: response.request.method == "POST") as posted:
@@ -256,6 +282,26 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
     nu.add("form with errors", posted.value.text())
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
+
+
+def test_the_footer_is_reached_and_followed_with_the_keyboard(live, page):
+    """The keyboard path the accessibility statement names: the skip link first, to the content,
+    then the footer's links with Tab, opened with Enter."""
+    page.goto(live.url + "/mentions-legales")
+    focused = "document.activeElement.textContent.trim()"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "Aller au contenu"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "contenu"
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate(focused) == "Plan du site":
+            break
+    else:
+        pytest.fail("the footer's « Plan du site » is not reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/plan-du-site")
+    assert page.get_by_role("heading", level=1).inner_text() == "Plan du site"
 
 
 CLUB_IDF = "Club des collectivités territoriales pour l'ESS en Île-de-France"
@@ -348,8 +394,11 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
         registrations.register(event, {**PERSON})
+        db.session.add(SurveyAnswer(event_id=event.id, overall=4, speakers=5, comment="Très clair.\nMerci !"))
         db.session.commit()
         event_id = event.id
+        rencontre = registry.by_slug(RENCONTRE.split("/")[2])
+        rencontre_id, slot_id = rencontre.id, rencontre.slots[0].id
     found = {}
     for path in ("/connexion", "/mot-de-passe-oublie"):
         nu.add(path, page.goto(live.url + path).text())
@@ -373,9 +422,16 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         f"/espace/evenements/{event_id}/presences",
         f"/espace/evenements/{event_id}/message",
         f"/espace/evenements/{event_id}/emargement",
+        f"/espace/evenements/{event_id}/programme",
+        f"/espace/evenements/{rencontre_id}/programme",
+        f"/espace/evenements/{rencontre_id}/programme/ajouter",
+        f"/espace/evenements/{rencontre_id}/programme/{slot_id}/modifier",
         "/espace/comptes/",
         "/espace/comptes/inviter",
         "/espace/mot-de-passe",
+        "/espace/pages/",
+        "/espace/pages/accessibilite",
+        f"/espace/evenements/{event_id}/questionnaire",
     ]
     for path in paths:
         response = page.goto(live.url + path)
@@ -388,6 +444,11 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         page.get_by_role("button", name="Créer la session").click()
     found["session form with errors"] = violations(page)
     nu.add("session form with errors", posted.value.text())
+    page.goto(live.url + f"/espace/evenements/{rencontre_id}/programme/ajouter")
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.get_by_role("button", name="Ajouter le créneau").click()
+    found["slot form with errors"] = violations(page)
+    nu.add("slot form with errors", posted.value.text())
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
 
@@ -544,7 +605,7 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
     nu.check()
 
 
-RENCONTRE = "exemple-rencontre-nationale-alimentation"
+HYBRID_DAY = RENCONTRE.split("/")[2]
 DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 AFTERNOON = "Ateliers de l'après-midi"
 
@@ -559,7 +620,7 @@ def test_register_on_site_with_an_atelier_switch_atelier_then_attend_remotely_an
 
     page = audited_page
     with live.app_context():
-        event = registry.by_slug(RENCONTRE)
+        event = registry.by_slug(HYBRID_DAY)
         assert (event.mode, event.capacity_onsite, event.capacity_remote) == ("hybrid", 120, 300)
         group = {
             "event_id": event.id,
@@ -584,7 +645,7 @@ def test_register_on_site_with_an_atelier_switch_atelier_then_attend_remotely_an
             assert width <= viewport["width"], f"{name} scrolls sideways at {size}: {width} px"
         nu.add(name, html)
 
-    response = page.goto(f"{live.url}/evenements/{RENCONTRE}/inscription")
+    response = page.goto(f"{live.url}/evenements/{HYBRID_DAY}/inscription")
     audit("registration form", response.text())
     assert page.get_by_role("radio", name="Atelier foncier agricole").is_disabled()
     assert "complet" in page.get_by_role("group", name=re.compile("Ateliers de l'après-midi")).inner_text()

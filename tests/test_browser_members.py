@@ -20,7 +20,7 @@ from .test_browser import audited_page, chromium, live, nu, sign_in, violations 
 CSV = (
     "nom;type;région;domaines;depuis\r\n"
     "Ville de Montreuil;Commune;IDF;montreuil.fr;2019\r\n"
-    "Région Nouvelle-Aquitaine;Région;NAQ;;2016\r\n"
+    "Ville de Pessac;Commune;NAQ;;2016\r\n"
 ).encode("cp1252")
 
 
@@ -78,12 +78,11 @@ def test_members_pages_pass_the_accessibility_rules(live, audited_page, nu, tmp_
 
     page.goto(live.url + "/adherents/")
     table = page.get_by_role("table", name="Adhérents par région")
-    assert (
-        table.get_by_role("row", name=re.compile("^Île-de-France 3 ")).count() == 1
-    )  # with the demo's example
-    assert table.get_by_role("row", name=re.compile("^Nouvelle-Aquitaine 1 ")).count() == 1
+    # with the seed's 17 and 3 and the demo's example
+    assert table.get_by_role("row", name=re.compile("^Île-de-France 20 ")).count() == 1
+    assert table.get_by_role("row", name=re.compile("^Nouvelle-Aquitaine 4 ")).count() == 1
     assert page.get_by_role("img", name=re.compile("^Carte des régions de France")).count() == 1
-    assert page.locator('[data-region="IDF"] title').text_content().startswith("Île-de-France : 3 adhérents")
+    assert page.locator('[data-region="IDF"] title').text_content().startswith("Île-de-France : 20 adhérents")
     check("/adherents/ with members")
     assert {path: rules for path, rules in found.items() if rules} == {}
     assert nu.errors() == {}

@@ -53,7 +53,7 @@ def route_values(admin) -> dict[str, int]:
 
     from rtes_events import clock, proposals
     from rtes_events.extensions import db
-    from rtes_events.models import Event, MemberOrganisation, Programme, User
+    from rtes_events.models import Event, MemberOrganisation, Programme, Slot, User
 
     club_sessions = select(Event.id).where(Event.club_id.is_not(None), Event.status == "published")
     past = db.session.scalar(
@@ -67,6 +67,7 @@ def route_values(admin) -> dict[str, int]:
         | {"starts_at": starts, "ends_at": starts + timedelta(hours=2)},
     )
     db.session.commit()
+    rencontre = db.session.scalars(select(Slot).limit(1)).one()
     return {
         "event_id": coming,
         "past_event_id": past,
@@ -74,6 +75,9 @@ def route_values(admin) -> dict[str, int]:
         "member_id": db.session.scalar(select(MemberOrganisation.id)),
         "programme_id": db.session.scalar(select(Programme.id)),
         "proposal_id": proposal.id,
+        "slot_event_id": rencontre.event_id,  # the demo rencontre's programme
+        "slot_id": rencontre.id,
+        "key": "accessibilite",
     }
 
 
@@ -96,8 +100,9 @@ def test_every_workspace_page_links_to_its_help_section(app, client, make_user):
             continue
         with app.test_request_context():
             after = rule.endpoint.startswith(("manage.replay", "manage.attendance"))
+            prefix = "past_" if after else "slot_" if "slot_id" in rule.arguments else ""
             url = url_for(
-                rule.endpoint, **{name: values[f"past_{name}" if after else name] for name in rule.arguments}
+                rule.endpoint, **{name: values.get(prefix + name, values[name]) for name in rule.arguments}
             )
         response = client.get(url)
         assert response.status_code == 200, url

@@ -149,13 +149,22 @@ def test_editing_domains_keeps_the_rows_it_still_has(app):
     assert db.session.scalars(select(MemberDomain.domain)).all() == ["agglo-exemple.fr"]
 
 
-def test_the_demo_loads_one_labelled_example_member_once(app):
-    from rtes_events.demo.loader import load_demo
+def test_the_demo_loads_the_seed_members_and_one_labelled_example_once(app):
+    """The 41 member authorities the 2019 activity report names, without any e-mail domain (none
+    is known), beside the example member whose domain lets anyone try member access."""
+    from rtes_events.demo.loader import load_demo, seed
 
     first = load_demo()
-    [example] = db.session.scalars(select(MemberOrganisation)).all()
-    assert example.example and "démonstration" in example.name
+    named = seed()["members"]
+    members = db.session.scalars(select(MemberOrganisation)).all()
+    assert len(named) == 41 and all(item.get("source") for item in named)
+    [example] = [member for member in members if member.example]
+    assert "démonstration" in example.name
     assert example.domain_names == ["ville-exemple.fr"] and example.region_code == "IDF"
+    real = {member.name: member for member in members if not member.example}
+    assert set(real) == {item["name"] for item in named}
+    assert not [member for member in real.values() if member.domain_names]
+    assert real["Ville de Miramas"].since == 2019 and real["Nantes Métropole"].region_code == "PDL"
     assert f"adhérent créé : {example.name}" in first.lines()
     assert not [line for line in load_demo().lines() if "adhérent" in line]
 

@@ -69,10 +69,16 @@ def test_the_page_shows_current_members_by_region_in_the_map_and_the_table(clien
         "Total": "5",
     }
     titles = map_titles(text)
-    assert titles["IDF"] == "Île-de-France : 3 adhérents — Club ESS Île-de-France"
-    assert titles["NAQ"] == "Nouvelle-Aquitaine : 1 adhérent — Club ESS Nouvelle-Aquitaine"
+    assert titles["IDF"] == (
+        "Île-de-France : 3 adhérents (Département de Seine-Saint-Denis, Ville de Montreuil, Ville de Paris)"
+        " — Club ESS Île-de-France"
+    )
+    assert (
+        titles["NAQ"]
+        == "Nouvelle-Aquitaine : 1 adhérent (Région Nouvelle-Aquitaine) — Club ESS Nouvelle-Aquitaine"
+    )
     assert titles["BRE"] == "Bretagne : 0 adhérent"
-    assert titles["OM"] == "Outre-mer : 1 adhérent"
+    assert titles["OM"] == "Outre-mer : 1 adhérent (Ville de Cayenne)"
     assert titles["PAC"].startswith("Provence-Alpes-Côte d'Azur et Corse")
     assert 'role="img" aria-label="Carte des régions de France' in text
     # The region with the most members is the darkest; a region without any is grey.
@@ -140,3 +146,20 @@ def test_the_page_is_accessible_and_safe(client, members):
         assert all(control and control in audit.labels for control in audit.controls), url
         assert audit.styles == 0 and audit.scripts == 0, url  # the map needs no inline style nor script
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_demo_shows_the_network_members_on_the_map_and_in_the_table(client):
+    from rtes_events.demo.loader import load_demo
+
+    load_demo()
+    text = page(client)
+    titles = map_titles(text)
+    tables = "".join(re.findall(r'<table class="data-table member-table">(.*?)</table>', text, re.S))
+    for region, name in (
+        ("IDF", "Ville de Gennevilliers"),
+        ("PAC", "Ville de Miramas"),
+        ("PDL", "Nantes Métropole"),
+    ):
+        assert name in titles[region], region
+        assert f'<th scope="row">{name}</th>' in tables
+    assert "42 adhérents enregistrés, par région" in text  # the 41 of the seed and the example

@@ -21,6 +21,7 @@ CLUB_SESSION = "exemple-club-ile-de-france-tiers-lieux"
 PUBLIC = {
     "agenda": "/",
     "evenement": "/evenements/{slug}/",
+    "evenement-programme": "/evenements/exemple-rencontre-nationale-alimentation/#programme",
     "inscription": "/evenements/{slug}/inscription",
     "acces-adherent": "/adherents/acces",
 }
@@ -29,6 +30,7 @@ WORKSPACE = {
     "sessions": "/espace/evenements/",
     "session": "/espace/evenements/{upcoming}/",
     "session-formulaire": "/espace/evenements/{upcoming}/modifier",
+    "programme": "/espace/evenements/{rencontre}/programme",
     "inscrits": "/espace/evenements/{upcoming}/inscrits",
     "message": "/espace/evenements/{upcoming}/message",
     "presences": "/espace/evenements/{past}/presences",
@@ -84,6 +86,7 @@ def demo_values(app) -> dict:
             "upcoming": event.id,
             "past": past,
             "member": db.session.scalar(select(MemberOrganisation.id)),
+            "rencontre": registry.by_slug("exemple-rencontre-nationale-alimentation").id,
         }
 
 

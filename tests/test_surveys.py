@@ -1,8 +1,10 @@
 """Satisfaction questionnaires: sent once to those who came, answered once per link, anonymous."""
 
+import io
 import re
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -114,3 +116,40 @@ def test_organisers_send_it_from_the_event_page(past_events, client, make_user, 
     assert set(survey_links(outbox_messages())) == {"d@example.org"}
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "surveys.sent"))
     assert entry.details == {"count": 1}
+
+
+def test_organisers_read_the_comments_with_their_marks_as_text(past_events, clubs, client, make_user):
+    """On the event's questionnaire page (its organisers only) and in the indicators' XLSX: the
+    comment is text, escaped on the page, never a formula in the spreadsheet."""
+    marked, unmarked = past_events
+    hostile = '<script>alert("x")</script> =HYPERLINK("https://mal.example")'
+    db.session.add_all(
+        [
+            SurveyAnswer(event_id=marked.id, overall=5, useful=4, comment="Très utile\nMerci"),
+            SurveyAnswer(event_id=marked.id, overall=2, comment=hostile),
+            SurveyAnswer(event_id=marked.id, speakers=3),
+        ]
+    )
+    db.session.commit()
+    url = f"/espace/evenements/{marked.id}/questionnaire"
+    login(client, make_user("coorganiser", clubs=("club-ess-ile-de-france",)))
+    assert client.get(url).status_code == 404  # not an event this co-organiser manages
+    client.post("/deconnexion", data={"csrf_token": csrf_token(client, "/espace/")})
+    login(client, make_user("admin"))
+    event_page = client.get(f"/espace/evenements/{marked.id}/").get_data(as_text=True)
+    assert f'href="{url}">Lire les réponses et les commentaires</a>' in event_page
+    page = client.get(url).get_data(as_text=True)
+    assert "Notes moyennes (3 réponses)" in page and "<td>3.5</td>" in page
+    assert "Très utile\nMerci" in page and "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    assert "Aucune réponse pour l'instant." in client.get(
+        f"/espace/evenements/{unmarked.id}/questionnaire"
+    ).get_data(as_text=True)
+
+    start, end = clock.local_today() - timedelta(days=10), clock.local_today()
+    response = client.get(f"/espace/indicateurs/export.xlsx?du={start}&au={end}")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Commentaires des questionnaires"]
+    rows = list(sheet.iter_rows(min_row=2, max_row=3))
+    assert [row[1].value for row in rows] == ["Relevé", "Relevé"]
+    assert [(row[2].value, row[-1].value) for row in rows] == [(5, "Très utile\nMerci"), (2, hostile)]
+    assert rows[1][-1].data_type == "s"  # text, not a formula

@@ -6,6 +6,7 @@ and co-organisers never reach the accounts.
 """
 
 import re
+from datetime import time
 
 import pytest
 from sqlalchemy import MetaData, select
@@ -20,15 +21,25 @@ from .conftest import OTHER_CLUB, OWN_CLUB, PERSON, csrf_token, login
 SECRET_TITLE = "Session confidentielle de Nouvelle-Aquitaine"
 SECRET_EMAIL = "registrant.naq@example.org"
 # Value of each URL argument of a workspace route, by the scenario's object set.
-ARGUMENTS = ("event_id", "registration_id", "user_id", "fmt", "programme_id", "member_id", "proposal_id")
+ARGUMENTS = (
+    "event_id",
+    "registration_id",
+    "user_id",
+    "fmt",
+    "programme_id",
+    "member_id",
+    "proposal_id",
+    "slot_id",
+    "key",
+)
 # Workspace areas for admins only, by endpoint prefix.
-ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal")
+ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal", "manage.site_page")
 
 
 @pytest.fixture
 def world(clubs, make_event, make_registration, make_user):
     """Two clubs, each with a published session, a registrant and a draft; one account per role."""
-    from rtes_events.models import Club
+    from rtes_events.models import Club, Slot
 
     own_club = db.session.scalar(select(Club).where(Club.slug == OWN_CLUB))
     other_club = db.session.scalar(select(Club).where(Club.slug == OTHER_CLUB))
@@ -38,6 +49,8 @@ def world(clubs, make_event, make_registration, make_user):
     own_registration = make_registration(own)
     other_registration = make_registration(other, email=SECRET_EMAIL)
     make_registration(other, email="attente.naq@example.org")  # waitlisted: something to move up
+    for event in (own, other):  # a slot of its programme (déroulé) each
+        event.slots.append(Slot(title="Ouverture", starts=time(9), ends=time(10)))
     programme = programmes.create({"name": "Programme national"})  # programmes are for admins only
     member, _ = memberships.save(
         {"name": "Ville d'Exemple", "kind": "commune", "region_code": "IDF", "domains": ["ville-exemple.fr"]}
@@ -54,6 +67,8 @@ def world(clubs, make_event, make_registration, make_user):
             "programme_id": programme.id,
             "member_id": member.id,
             "proposal_id": 999_999,  # the proposals' queue is for admins only
+            "slot_id": own.slots[0].id,
+            "key": "mentions-legales",  # the information pages are for admins only
         },
         "other": {
             "event_id": other.id,
@@ -62,6 +77,8 @@ def world(clubs, make_event, make_registration, make_user):
             "programme_id": programme.id,
             "member_id": member.id,  # member authorities are for admins only
             "proposal_id": 999_999,
+            "slot_id": other.slots[0].id,
+            "key": "accessibilite",
         },
         "users": {
             "admin": make_user("admin"),

@@ -46,6 +46,94 @@ def seed() -> dict:
     return json.loads(files(__package__).joinpath("rtes_seed.json").read_text(encoding="utf-8"))
 
 
+AFTERNOON = "Ateliers de l'après-midi"
+# The example rencontre's day, in the import schema: the network's themes on food (« alimentation »).
+RENCONTRE_PROGRAMME = [
+    {
+        "title": "Ouverture : paroles d'élu·es",
+        "start_time": "09:30",
+        "end_time": "10:00",
+        "kind": "pleniere",
+        "place": "Hémicycle",
+        "speakers": ["Chloé Sécher (RTES)"],
+    },
+    {
+        "title": "Projets alimentaires territoriaux : ce que l'ESS y apporte",
+        "start_time": "10:00",
+        "end_time": "11:30",
+        "kind": "table-ronde",
+        "place": "Hémicycle",
+        "description": "Retours d'expériences de collectivités qui ont associé les acteurs de l'ESS à leur "
+        "projet alimentaire territorial.",
+    },
+    {
+        "title": "Visite d'une légumerie solidaire d'insertion",
+        "start_time": "11:30",
+        "end_time": "12:30",
+        "kind": "visite",
+        "place": "Départ du hall d'accueil",
+        "description": "Visite apprenante : une structure d'insertion qui prépare les légumes locaux pour la "
+        "restauration collective.",
+    },
+    {
+        "title": "Déjeuner",
+        "start_time": "12:30",
+        "end_time": "14:00",
+        "kind": "repas",
+        "place": "Salle des Tisserands",
+        "description": "Préparé par un traiteur solidaire, avec une alternative végétarienne.",
+    },
+    *(
+        {
+            "title": title,
+            "start_time": "14:00",
+            "end_time": "15:30",
+            "kind": "atelier",
+            "place": f"Salle {number}",
+            "description": description,
+            "capacity": 30,
+            "choice": AFTERNOON,
+        }
+        for number, (title, description) in enumerate(
+            [
+                (
+                    "Restauration collective et commande publique responsable",
+                    "Clauses sociales et environnementales, allotissement, circuits courts.",
+                ),
+                (
+                    "Tiers-lieux nourriciers et agriculture urbaine",
+                    "Jardins partagés, fermes urbaines et cuisines collectives : le rôle des collectivités.",
+                ),
+                (
+                    "Précarité alimentaire : épiceries solidaires et coopératives",
+                    "Accès de toutes et tous à une alimentation de qualité.",
+                ),
+                (
+                    "Installation agricole : foncier et SCIC",
+                    "Faciliter l'installation en agriculture durable avec l'ESS.",
+                ),
+            ],
+            start=1,
+        )
+    ),
+    {"title": "Pause", "start_time": "15:30", "end_time": "15:45", "kind": "pause"},
+    {
+        "title": "Restitution des ateliers et débat mouvant",
+        "start_time": "15:45",
+        "end_time": "16:40",
+        "kind": "pleniere",
+        "place": "Hémicycle",
+    },
+    {
+        "title": "Clôture",
+        "start_time": "16:40",
+        "end_time": "17:00",
+        "kind": "pleniere",
+        "place": "Hémicycle",
+    },
+]
+
+
 def examples() -> list[dict]:
     """Example sessions three to five weeks from today, on working days (Tuesday or Thursday), so
     that the demo shows registration and the waiting list."""
@@ -101,8 +189,9 @@ def examples() -> list[dict]:
             "partners": ["cnfpt", "avise"],
             "themes": ["alimentation"],
             "registration_closes": (meeting - timedelta(days=2)).isoformat() + "T18:00",
-            "description": "Journée d'échanges d'exemple.\n\n* matin : retours d'expériences\n"
-            "* après-midi : ateliers",
+            "description": "Journée d'échanges d'exemple : retours d'expériences le matin, ateliers au "
+            "choix l'après-midi (voir le programme).",
+            "programme": RENCONTRE_PROGRAMME,
         },
     ]
 
@@ -130,14 +219,15 @@ def with_programmes(data: dict) -> dict:
 
 
 def members() -> list[dict]:
-    """The demo's member authorities, in the import schema (``members.json``)."""
+    """The demo's example member, labelled as such, in the import schema (``members.json``)."""
     return json.loads(files(__package__).joinpath("members.json").read_text(encoding="utf-8"))["members"]
 
 
 def load_demo() -> ImportReport:
-    """Import the seed, the members and the examples; an example still ahead keeps its date (idempotent)."""
+    """Import the seed (its members included), the example member and the example sessions; an
+    example still ahead keeps its date (idempotent)."""
     data = with_programmes(seed())
-    data["members"] = members()
+    data["members"] = [*data.get("members", []), *members()]
     now = clock.now()
     ahead = set(
         db.session.scalars(select(Event.slug).where(Event.slug.like("exemple-%"), Event.ends_at > now))

@@ -1,6 +1,5 @@
 """Forms of the accounts: signing in, passwords, and the admins' management of accounts."""
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
@@ -8,6 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts import MIN_PASSWORD
 from ..models.accounts import ROLES
+from .base import Form
 from .fields import email_field, length, strip
 
 
@@ -32,33 +32,33 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         "Mot de passe", validators=[InputRequired(message="Saisissez votre mot de passe.")]
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = email_field()
 
 
-class MemberAccessForm(FlaskForm):
+class MemberAccessForm(Form):
     email = email_field("Adresse e-mail professionnelle")
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField(
         "Mot de passe actuel", validators=[InputRequired(message="Saisissez votre mot de passe actuel.")]
     )
     password, confirm = _new_password_fields()
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     """An account's role and scope; ``choose`` fills the club and partner lists."""
 
     name = StringField("Nom", filters=[strip], validators=[length("Nom", 200)])

@@ -4,7 +4,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from slugify import slugify
 from sqlalchemy import select
 from wtforms import (
@@ -29,6 +28,7 @@ from ..extensions import db
 from ..models import Club, Partner
 from ..models.events import KINDS, MODES, capacity_values
 from ..permissions import managed_clubs
+from .base import Form
 from .fields import length, required, strip
 
 AUDIENCES = {"all": "Ouvert à toutes et à tous", "members": "Réservé aux collectivités adhérentes"}
@@ -94,6 +94,34 @@ class FrenchIntegerField(_French, IntegerField):
         super().__init__(label, invalid=f"« {label} » doit être un nombre entier.", **kwargs)
 
 
+def places_field(label: str, description: str) -> FrenchIntegerField:
+    """A number of places: empty for no limit, else from 1 to ``MAX_CAPACITY``."""
+    return FrenchIntegerField(
+        label,
+        description=description,
+        validators=[
+            optional,
+            NumberRange(
+                min=1,
+                max=MAX_CAPACITY,
+                message="Le nombre de places doit être compris entre 1 et 100 000 "
+                "(laissez vide pour ne pas limiter).",
+            ),
+        ],
+    )
+
+
+def checkboxes(label: str, message: str) -> SelectMultipleField:
+    """Boxes to tick among choices set per form (``message`` for a value not among them)."""
+    return SelectMultipleField(
+        label,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+        validators=[one_of(message)],
+    )
+
+
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
@@ -120,13 +148,6 @@ def optional(form, field):
         raise StopValidation()
 
 
-places_range = NumberRange(
-    min=1,
-    max=MAX_CAPACITY,
-    message="Le nombre de places doit être compris entre 1 et 100 000 (laissez vide pour ne pas limiter).",
-)
-
-
 def needed(label: str):
     """Required, for the fields above: an unreadable value keeps its own message."""
 
@@ -147,7 +168,7 @@ def web_address(form, field):
             )
 
 
-class ScheduledForm(FlaskForm):
+class ScheduledForm(Form):
     """A form whose date and hours are checked together once each is readable: its ``schedule()``
     gives the times, or raises ValueError with a French message, shown under the end time."""
 
@@ -213,21 +234,18 @@ class EventForm(ScheduledForm):
         filters=[strip],
         validators=[length("Lien de connexion", 500), web_address],
     )
-    capacity = FrenchIntegerField(
+    capacity = places_field(
         "Nombre de places",
-        description="Laissez vide pour ne pas limiter les inscriptions. Session hybride : indiquez "
-        "plutôt les places sur place et à distance.",
-        validators=[optional, places_range],
+        "Laissez vide pour ne pas limiter les inscriptions. Session hybride : indiquez plutôt les "
+        "places sur place et à distance.",
     )
-    capacity_onsite = FrenchIntegerField(
+    capacity_onsite = places_field(
         "Places sur place",
-        description="Session hybride : les places de la salle, avec leur liste d'attente ; vide : illimité.",
-        validators=[optional, places_range],
+        "Session hybride : les places de la salle, avec leur liste d'attente ; vide : illimité.",
     )
-    capacity_remote = FrenchIntegerField(
+    capacity_remote = places_field(
         "Places à distance",
-        description="Session hybride : les places en ligne, avec leur liste d'attente ; vide : illimité.",
-        validators=[optional, places_range],
+        "Session hybride : les places en ligne, avec leur liste d'attente ; vide : illimité.",
     )
     waitlist = BooleanField("Liste d'attente quand la session est complète", default=True)
     registration_opens = FrenchDateTimeField(
@@ -265,13 +283,7 @@ class EventForm(ScheduledForm):
         filters=[strip],
         validators=[length("Thèmes", 1000)],
     )
-    partners = SelectMultipleField(
-        "Partenaires co-organisateurs",
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-        validate_choice=False,
-        validators=[one_of("Choisissez les partenaires dans la liste.")],
-    )
+    partners = checkboxes("Partenaires co-organisateurs", "Choisissez les partenaires dans la liste.")
 
     def configure(self, user, event=None) -> "EventForm":
         """The kinds and clubs ``user`` may choose (with those ``event`` already has), every partner."""
@@ -350,10 +362,7 @@ class EventForm(ScheduledForm):
             raise ValidationError(
                 "Indiquez les délais des rappels personnalisés, ou choisissez une autre option."
             )
-        try:
-            offsets = reminder_offsets(field.data, name=REMINDERS_LABEL)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+        offsets = reminder_offsets(field.data, name=REMINDERS_LABEL)  # a ValueError is the field's error
         if not offsets:
             raise ValidationError("Pour n'envoyer aucun rappel, choisissez « Aucun rappel ».")
         if self.mode.data == "onsite" and min(offsets) < reminders.DAY:

@@ -1,6 +1,5 @@
 """The admins' forms of member authorities: a member, the end of a membership, a CSV import."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -8,22 +7,17 @@ from wtforms.validators import AnyOf, ValidationError
 
 from .. import memberships
 from ..models.members import KINDS
+from .base import Form
 from .fields import length, required, strip
 
 
 def _checked(read, *args):
-    """A field validator running one of the memberships readers, its French message as the error."""
-
-    def validate(form, field):
-        try:
-            read(field.data, *args)
-        except memberships.MemberError as error:
-            raise ValidationError(str(error)[:1].upper() + str(error)[1:]) from None
-
-    return validate
+    """A field validator running one of the memberships readers: its ``MemberError`` becomes the
+    field's error (``Form``)."""
+    return lambda form, field: read(field.data, *args)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     """A member authority; ``choose`` fills the regions."""
 
     name = StringField("Nom", filters=[strip], validators=[required("Nom"), length("Nom", 200)])
@@ -74,8 +68,10 @@ class MemberForm(FlaskForm):
         return self
 
     def validate_until(self, field):
-        since = memberships.year_of(self.since.data, "") if not self.since.errors else None
-        until = memberships.year_of(field.data, "")
+        if self.since.errors or field.errors:  # not years: said on each field
+            return
+        since = memberships.year_of(self.since.data, "Adhérent depuis")
+        until = memberships.year_of(field.data, "Adhésion terminée en")
         if since and until and until < since:
             raise ValidationError(f"L'adhésion ne peut pas finir ({until}) avant de commencer ({since}).")
 
@@ -102,7 +98,7 @@ class MemberForm(FlaskForm):
         return self
 
 
-class EndForm(FlaskForm):
+class EndForm(Form):
     year = StringField(
         "Année de fin de l'adhésion",
         filters=[strip],
@@ -111,7 +107,7 @@ class EndForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """A spreadsheet's CSV export; ``content`` carries the checked file to the confirmation step."""
 
     file = FileField(
@@ -123,6 +119,6 @@ class ImportForm(FlaskForm):
     )
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     content = HiddenField(validators=[required("Fichier")])
     filename = HiddenField()

@@ -1,14 +1,14 @@
 """The admins' programme form (« action » of a funding agreement)."""
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from .base import Form
 from .events import FrenchDateField
 from .fields import length, required, strip
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(Form):
     name = StringField("Nom", filters=[strip], validators=[required("Nom"), length("Nom", 200)])
     funder = StringField(
         "Financeur",

@@ -2,12 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from .. import clock, editing, proposals
 from ..models.events import KINDS, MODES
+from .base import Form
 from .events import FrenchDateField, FrenchTimeField, ScheduledForm, _choices, needed, one_of, text
 from .fields import length, required, strip
 
@@ -137,7 +137,7 @@ class ProposalForm(ScheduledForm):
         }
 
 
-class RefusalForm(FlaskForm):
+class RefusalForm(Form):
     reason = TextAreaField(
         "Raison du refus",
         description="Envoyée par e-mail à la personne qui a proposé l'événement.",

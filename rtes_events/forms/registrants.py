@@ -1,12 +1,12 @@
 """Forms of the workspace's registrant pages: manual add, message to the registrants."""
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired
 
 from ..formatting import retention
+from .base import Form
 from .fields import length, required, strip
 from .registration import CONSENT_TEXT, RegistrationForm, registration_form
 
@@ -40,7 +40,7 @@ AUDIENCES = {
 }
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     """A plain-text message to the registrants of one event."""
 
     audience = RadioField(

@@ -1,13 +1,13 @@
 """The registration form, with the fields plugins add."""
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired
 
 from ..formatting import retention
 from ..models.registrations import FUNCTIONS
+from .base import Form
 from .fields import email_field, length, required, strip
 
 CONSENT_TEXT = (
@@ -20,7 +20,7 @@ CONSENT_TEXT = (
 )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     """The registration form of the platform; ``registration_form`` adds the plugins' fields."""
 
     email = email_field()

@@ -2,7 +2,6 @@
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +9,7 @@ from wtforms.validators import ValidationError
 
 from ..models.replays import ACCESS
 from ..videos import parse_chapters
+from .base import Form
 from .fields import length, required, strip
 
 ACCESS_HINT = "« Réservé » : lisible après connexion par les collectivités adhérentes et les organisateurs."
@@ -24,7 +24,7 @@ def access_field() -> RadioField:
     )
 
 
-class VideoForm(FlaskForm):
+class VideoForm(Form):
     url = StringField(
         "Adresse de la vidéo",
         filters=[strip],
@@ -50,13 +50,10 @@ class VideoForm(FlaskForm):
             raise ValidationError("L'adresse de la vidéo doit commencer par https:// (ou http://).")
 
     def validate_chapters(self, field):
-        try:
-            parse_chapters(field.data)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+        parse_chapters(field.data)  # its ValueError becomes the field's error (``Form``)
 
 
-class SlidesForm(FlaskForm):
+class SlidesForm(Form):
     file = FileField(
         "Diaporama (PDF)",
         validators=[FileRequired("Choisissez le fichier PDF du diaporama.")],
@@ -64,7 +61,7 @@ class SlidesForm(FlaskForm):
     access = access_field()
 
 
-class CaptionsForm(FlaskForm):
+class CaptionsForm(Form):
     file = FileField(
         "Sous-titres (WebVTT)",
         validators=[FileRequired("Choisissez le fichier de sous-titres (.vtt).")],
@@ -72,7 +69,7 @@ class CaptionsForm(FlaskForm):
     )
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(Form):
     text = TextAreaField(
         "Synthèse",
         validators=[required("Synthèse"), length("Synthèse", 100_000)],

@@ -1,11 +1,11 @@
 """The satisfaction questionnaire: a mark from 1 to 5 per question (optional) and a comment."""
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Optional
 
 from ..models.surveys import QUESTIONS
+from .base import Form
 from .fields import length
 
 MARKS = [
@@ -17,7 +17,7 @@ MARKS = [
 ]
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     comment = TextAreaField(
         "Un commentaire, une suggestion ?",
         description="Facultatif. Ne mentionnez pas de nom : les réponses sont anonymes.",

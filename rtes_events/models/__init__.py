@@ -15,6 +15,7 @@ from .registrations import CalendarToken, Registration
 from .reminders import OrganiserReminderSent, ReminderSent, ReminderStop
 from .replays import Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .search import event_words
+from .site_pages import SitePage
 from .slots import Slot, SlotSpeaker, registration_slots
 from .surveys import SurveyAnswer, SurveyInvitation
 from .versions import DataVersion
@@ -44,6 +45,7 @@ __all__ = [
     "ReplayCount",
     "ReplayOptOut",
     "ReplayResource",
+    "SitePage",
     "Slot",
     "SlotSpeaker",
     "Speaker",

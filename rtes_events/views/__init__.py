@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from ..urls import RecordId
 from . import (
     api,
     auth,
@@ -19,11 +20,13 @@ from . import (
     reminders,
     replays,
     seo,
+    site_pages,
     surveys,
 )
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordId  # before any route is bound
     for module in (public, registration, clubs, feeds, health, auth, manage, replays, surveys, embed):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
@@ -32,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(member_access.bp)
     app.register_blueprint(seo.bp)
     app.register_blueprint(reminders.bp)
+    app.register_blueprint(site_pages.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)

@@ -189,7 +189,8 @@ def event(slug: str):
     if "\x00" in slug:  # PostgreSQL refuses NUL in text: no event can be named so
         abort(404, description=NO_EVENT)
     found = registry.by_slug(slug) or abort(404, description=NO_EVENT)
-    return _json({"@context": documents.schema_org.CONTEXT, **documents.event(found)})
+    document = {**documents.event(found), "programme": documents.programme(found)}
+    return _json({"@context": documents.schema_org.CONTEXT, **document})
 
 
 @bp.get("/clubs")

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, render_template, request
 
-from .. import cache, indicators, registrations, registry
+from .. import cache, indicators, registrations, registry, timetable
 from ..plugins import hook
 from ..replays import published_for
 from ..urls import external_url, webcal
@@ -53,11 +53,16 @@ def _agenda(home: bool):
 @cache.public(("events", "shared", "registrations"), key=lambda: ())
 def event(slug: str):
     event = registry.by_slug(slug) or abort(404)
+    slots = timetable.programme(event)
     message, url = registrations.where_to_register(event)
     return render_template(
         "public/event.html",
         event=event,
         places_left=_places_left(event),
+        programme=slots,
+        timetable=timetable.days(slots),
+        several_days=len(timetable.event_days(event)) > 1,
+        show_slot_places=_counts_places(event),
         registration_message=message,
         registration_url=url,
         replays=[link for links in hook().rtes_replay_links(event=event) for link in links],
@@ -68,8 +73,11 @@ def event(slug: str):
     )
 
 
+def _counts_places(event) -> bool:
+    """Whether the page shows places left: a published upcoming event registered on the platform."""
+    return event.status == "published" and not event.is_past and event.registration_provider == "local"
+
+
 def _places_left(event) -> int | None:
     """Places left on the platform for a published upcoming event, None when not relevant or unlimited."""
-    if event.status != "published" or event.is_past or event.registration_provider != "local":
-        return None
-    return registrations.places_left(event)
+    return registrations.places_left(event) if _counts_places(event) else None

@@ -19,9 +19,10 @@ LISTS = ("public.home", "public.agenda", "clubs.index", "replays.index", "member
 
 
 @bp.app_template_global()
-def event_json_ld(event: Event, places_left: int | None = None):
-    """The event's schema.org ``Event``, ready for ``<script type="application/ld+json">``."""
-    return schema_org.json_ld(schema_org.event_data(event, places_left=places_left))
+def event_json_ld(event: Event, places_left: int | None = None, programme=()):
+    """The event's schema.org ``Event`` with its ``programme`` (``timetable.programme``), ready for
+    ``<script type="application/ld+json">``."""
+    return schema_org.json_ld(schema_org.event_data(event, places_left=places_left, programme=programme))
 
 
 @bp.app_template_global()

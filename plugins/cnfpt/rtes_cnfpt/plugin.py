@@ -165,3 +165,17 @@ def rtes_workspace_event_items(user, event):
             "warning": bool(refused),
         }
     ]
+
+
+@hookimpl
+def rtes_personal_data_recipients():
+    return [
+        {
+            "name": "Le CNFPT",
+            "receives": "pour chaque inscription à une session de formation CNFPT, ses changements et son "
+            "annulation : l'adresse e-mail, le nom, le prénom, l'organisation, la fonction, la collectivité "
+            "employeuse, la catégorie et le poste (une annulation après effacement ne porte que "
+            "la référence)",
+            "why": "inscrire les agent·es à la formation et leur délivrer l'attestation",
+        }
+    ]

@@ -3,12 +3,12 @@ CNFPT, the export in its column order, the attendance certificates."""
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from rtes_events import audit, clock, exports, outbox, registrants
 from rtes_events.extensions import db
+from rtes_events.forms.base import Form
 from rtes_events.models import OutboxMessage
 from rtes_events.permissions import can_manage
 from rtes_events.views.manage import event_for, workspace_blueprint
@@ -32,7 +32,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         "Code de la session CNFPT",
         description="Laissez vide si la session n'est pas une formation du CNFPT.",

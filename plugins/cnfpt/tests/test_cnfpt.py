@@ -1,6 +1,7 @@
 """The CNFPT plugin through the running app: code imported and edited, shown, in feeds, asked at
 registration, exported, certified; and nothing of it when disabled."""
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -172,3 +173,9 @@ def test_disabled_the_plugin_adds_nothing(client, session, enabled_plugins):
         as_text=True
     )
     assert client.get(f"/espace/cnfpt/evenements/{session.id}/").status_code == 404
+
+
+def test_the_personal_data_page_names_what_goes_to_the_cnfpt(client):
+    page = html.unescape(client.get("/donnees-personnelles").get_data(as_text=True))
+    assert "<strong>Le CNFPT</strong> : pour chaque inscription à une session de formation CNFPT" in page
+    assert "la collectivité employeuse, la catégorie et le poste" in page

@@ -46,3 +46,15 @@ def rtes_club_branding(club):
         for partner in club.co_organisers
         if regional.is_cress(partner)
     ]
+
+
+@hookimpl
+def rtes_personal_data_recipients():
+    return [
+        {
+            "name": "Les CRESS co-organisatrices d'un club régional",
+            "receives": "les inscriptions aux séances du club de leur région (liste, exports, présences), "
+            "dans l'espace organisateurs",
+            "why": "accueillir les participant·es et animer le club",
+        }
+    ]

@@ -1,6 +1,8 @@
 """The CRESS plugin through the running app: rights of a CRESS's co-organisers, regional page and
 feed, co-branding of club pages; nothing of it when disabled."""
 
+import html
+
 import pytest
 
 from rtes_events.demo.loader import load_demo
@@ -84,3 +86,8 @@ def test_disabled_the_core_rules_apply(client, demo, make_event, make_user):
     assert can_manage(user, direct, "edit")
     assert client.get("/cress/cress-idf/").status_code == 404
     assert "cress/static" not in client.get("/clubs/club-ess-ile-de-france/").get_data(as_text=True)
+
+
+def test_the_personal_data_page_names_what_the_cress_see(client):
+    page = html.unescape(client.get("/donnees-personnelles").get_data(as_text=True))
+    assert "<strong>Les CRESS co-organisatrices d'un club régional</strong> : les inscriptions" in page

@@ -74,3 +74,16 @@ def rtes_workspace_event_items(user, event):
         return []
     url = url_for("idealco.attendance", event_id=event.id)
     return [{"label": "Importer les présences d'IdealCo (CSV)", "url": url, "note": None, "warning": False}]
+
+
+@hookimpl
+def rtes_personal_data_recipients():
+    return [
+        {
+            "name": "IdealCo",
+            "receives": "rien de la plateforme : on s'inscrit aux webinaires qu'il héberge sur son site, "
+            "selon ses propres conditions ; seul le nombre de participant·es de sa liste de présence "
+            "revient dans la plateforme",
+            "why": "héberger ces webinaires et leurs replays",
+        }
+    ]

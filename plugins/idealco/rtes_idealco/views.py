@@ -1,11 +1,11 @@
 """The IdealCo page of the workspace: import of IdealCo's attendance export into the event."""
 
 from flask import flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from rtes_events import audit, indicators
 from rtes_events.extensions import db
+from rtes_events.forms.base import Form
 from rtes_events.views.manage import event_for, workspace_blueprint
 
 from .attendance import UnreadableExport, count_present
@@ -13,7 +13,7 @@ from .attendance import UnreadableExport, count_present
 bp = workspace_blueprint("idealco", __name__, template_folder="templates")
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     export = FileField(
         "Export des présences d'IdealCo (CSV)", validators=[FileRequired("Choisissez le fichier CSV.")]
     )

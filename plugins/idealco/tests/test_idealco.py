@@ -1,5 +1,6 @@
 """The IdealCo plugin through the running app: hosted registration, replays, attendance import."""
 
+import html
 import io
 
 import pytest
@@ -96,3 +97,8 @@ def test_disabled_registration_is_left_to_the_partner_and_no_replay_link(client,
     page = client.get(f"/evenements/{event.slug}/").get_data(as_text=True)
     assert "Les inscriptions se font auprès du partenaire" in page and "Ideal Co" not in page
     assert client.get(f"/espace/idealco/evenements/{event.id}/presences").status_code == 404
+
+
+def test_the_personal_data_page_says_idealco_receives_nothing_from_the_platform(client):
+    page = html.unescape(client.get("/donnees-personnelles").get_data(as_text=True))
+    assert "<strong>IdealCo</strong> : rien de la plateforme" in page

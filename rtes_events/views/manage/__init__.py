@@ -71,6 +71,7 @@ MENU = (
     ("Propositions", "manage.proposals_queue", "proposals"),
     ("Indicateurs", "manage.indicators", "view"),
     ("Agenda de la lettre", "manage.newsletter", "view"),
+    ("Pages d'information", "manage.site_pages_list", "pages"),
 )
 
 
@@ -105,5 +106,7 @@ from . import (  # noqa: E402,F401
     proposals,
     registrants,
     replays,
+    site_pages,
     surveys,
+    timetable,
 )

@@ -20,6 +20,7 @@ SECTION_OF_MODULE = {
     "registrants": "inscrits",
     "replays": "replays",
     "surveys": "session",
+    "timetable": "deroule",
     "indicators": "indicateurs",
     "programmes": "programmes",
     "accounts": "comptes",
@@ -27,6 +28,7 @@ SECTION_OF_MODULE = {
     "member_year": "adherents",
     "proposals": "propositions",
     "newsletter": "lettre",
+    "site_pages": "pages-information",
 }
 
 

@@ -9,6 +9,7 @@ from ...extensions import db
 from ...forms.programmes import ProgrammeForm
 from ...models import Event, Programme
 from ...permissions import can_manage
+from ...urls import record_id
 from . import bp, event_for
 
 
@@ -80,7 +81,7 @@ def programme(programme_id: int):
 def programme_events(programme_id: int):
     """Add (``ajouter``) or remove (``retirer``) one event of the programme."""
     programme = programme_for(programme_id)
-    event = db.session.get(Event, request.form.get("event_id", type=int) or 0) or abort(404)
+    event = db.session.get(Event, request.form.get("event_id", type=record_id) or 0) or abort(404)
     if request.form.get("action") == "retirer":
         if programmes.remove_event(programme, event):
             audit.record("programme.events", event=event, programme=programme.slug, removed=True)

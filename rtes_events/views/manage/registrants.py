@@ -13,6 +13,7 @@ from ...models.registrations import STATUSES
 from ...permissions import can_manage
 from ...plugins import hook
 from ...registrations import RegistrationRefused
+from ...urls import record_id
 from . import bp, event_for, registration_for, wants_preview
 
 
@@ -222,7 +223,7 @@ def _mark_attendance(event):
             _log("registration.attendance", event=event, present=True, count=marked)
             flash(f"Présence enregistrée pour {marked} personne{'s' if marked > 1 else ''}.", "success")
         elif presence in ("present", "absent"):
-            registration_id = request.form.get("registration", type=int)
+            registration_id = request.form.get("registration", type=record_id)
             if registration_id is None:
                 abort(400)
             registration = registration_for(event, registration_id)

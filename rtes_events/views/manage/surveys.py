@@ -1,10 +1,24 @@
-"""Sending an event's satisfaction questionnaire from its workspace page."""
+"""An event's satisfaction questionnaire in the workspace: sending it, reading its answers."""
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, render_template, url_for
 
-from ... import audit, surveys
+from ... import audit, indicators, surveys
 from ...extensions import db
+from ...models.surveys import QUESTIONS
 from . import bp, event_for
+
+
+@bp.get("/evenements/<int:event_id>/questionnaire")
+def survey_results(event_id: int):
+    """The answers, anonymous: each one's marks and comment, and the averages."""
+    event = event_for(event_id, "registrants")
+    return render_template(
+        "manage/survey_results.html",
+        event=event,
+        questions=QUESTIONS,
+        summary=indicators.event_satisfaction(event),
+        answers=surveys.answers(event),
+    )
 
 
 @bp.post("/evenements/<int:event_id>/questionnaire")
