@@ -127,6 +127,14 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "RTES_SENSITIVE_RETENTION_DAYS",
+        "30",
+        "how long answers to sensitive questions (dietary and accessibility needs, which may reveal "
+        "health) are kept after an event; the worker erases them then, even when the rest of the "
+        "registration is kept longer",
+        int,
+    ),
+    Setting(
         "RTES_RATELIMIT_STORAGE_URL",
         "memory://",
         "Flask-Limiter storage shared by every worker and server: ``redis://host:6379`` or "

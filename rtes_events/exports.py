@@ -1,6 +1,6 @@
 """Registrant exports of an event: CSV as French Excel opens it, and XLSX; core columns, how each
-attends (a hybrid event's mode, a column per group of slots « au choix »), then the plugins'
-(``rtes_export_columns``).
+attends (a hybrid event's mode, a column per group of slots « au choix »), one column per
+organisers' question (``questions.export_columns``), then the plugins' (``rtes_export_columns``).
 
 Who is exported: the registrations holding a place, then the waiting list (of one slot, when
 asked), never the cancelled or erased ones. Text that a spreadsheet would run as a formula stays
@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from slugify import slugify
 from werkzeug.utils import secure_filename
 
-from . import clock, registrants
+from . import clock, questions, registrants
 from .models import Event, Registration, Slot
 from .plugins import hook
 from .registrations import choice_groups
@@ -57,6 +57,7 @@ def columns(event: Event) -> list[Column]:
     return (
         CORE_COLUMNS
         + attendance_columns(event)
+        + questions.export_columns(event)
         + [column for columns in hook().rtes_export_columns(event=event) for column in columns]
     )
 

@@ -71,6 +71,18 @@ def datetime_short(value: datetime) -> str:
     return f"{value:%d/%m/%Y} à {hour(value)}"
 
 
+def answer_text(value) -> str:
+    """An answer to an organisers' question as text: « Oui », « Non », choices joined by commas, a
+    number, the text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
 def retention(days: int) -> str:
     """How long personal data is kept: « un an », « 2 ans », « 90 jours »."""
     years, rest = divmod(days, 365)
@@ -90,6 +102,7 @@ def register(app: Flask) -> None:
         slot_line=slot_line,
         markdown=render_markdown,
         local=clock.to_local,
+        answer=answer_text,
     )
 
     @app.context_processor

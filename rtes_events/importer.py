@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from slugify import slugify
 from sqlalchemy import select
 
-from . import clock, memberships, programmes, registrations, replays, speakers, timetable
+from . import clock, memberships, programmes, questions, registrations, replays, speakers, timetable
 from .extensions import db
 from .formatting import one_line
 from .import_checks import InvalidImport, web_address
@@ -345,6 +345,7 @@ def parse_event(item: dict) -> dict:
         "replay": replays.parse_import(item),
         "programmes": programmes.programmes_of_item(item),
         "timetable": timetable.parse_import(item),
+        "questions": questions.parse_import(item),
     }
 
 
@@ -387,6 +388,7 @@ def _upsert_event(parsed: dict, report: ImportReport) -> None:
     db.session.flush()
     changed |= replays.apply_import(event, parsed["replay"])
     changed |= timetable.apply_import(event, parsed["timetable"])
+    changed |= questions.apply_import(event, parsed["questions"])
     if created:
         report.created.append(parsed["slug"])
     elif changed:

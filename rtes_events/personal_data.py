@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 
 from . import clock, opt_outs
 from .extensions import db
-from .formatting import slot_line
+from .formatting import answer_text, slot_line
 from .models import CalendarToken, MemberOrganisation, OutboxMessage, Registration
 from .models.reminders import ReminderStop
 from .urls import external_url
@@ -93,6 +93,10 @@ def _registration(registration: Registration, reminders_stopped: bool) -> dict:
         "modifie_le": _moment(registration.updated_at),
         "annule_le": _moment(registration.cancelled_at),
         "champs_partenaires": registration.plugin_fields or {},
+        "reponses_aux_questions": [
+            {"question": answer.question.label, "reponse": answer_text(answer.value)}
+            for answer in sorted(registration.answers, key=lambda answer: answer.question.position)
+        ],
         "reference_partenaire": registration.partner_reference,
         "collectivite_adherente": _member_name(registration.member_organisation_id),
         "rappels_arretes": reminders_stopped,

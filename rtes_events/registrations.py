@@ -23,7 +23,7 @@ from . import clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
 from .members import current_member_id_sql, member_params, organisation_for_email
-from .models import CalendarToken, Event, OutboxMessage, Registration, Slot
+from .models import Answer, CalendarToken, Event, OutboxMessage, Question, Registration, Slot
 from .models.registrations import ACTIVE, FUNCTIONS, MODES, new_token
 from .models.slots import registration_slots
 from .permissions import can_manage, is_member
@@ -337,17 +337,20 @@ def register(event: Event, data: dict, *, window: bool = True, account=None) -> 
     if errors:
         raise RegistrationRefused(*errors)
     own_member = account.member_organisation_id if is_member(account) else None
+    answers = data.get("answers") or {}
     try:
         with locked_event(event.id) as locked:
-            return _register_locked(locked, values, own_member, window)
+            return _register_locked(locked, values, own_member, window, answers)
     except IntegrityError:
         # Only without the lock: another request registered the same e-mail at the same instant.
         # Again under the lock, that one stands (or, cancelled meanwhile, this one is made).
         with locked_event(event.id) as locked:
-            return _register_locked(locked, values, own_member, window)
+            return _register_locked(locked, values, own_member, window, answers)
 
 
-def _register_locked(event: Event, values: dict, own_member: int | None, window: bool = True) -> Outcome:
+def _register_locked(
+    event: Event, values: dict, own_member: int | None, window: bool = True, answers: dict | None = None
+) -> Outcome:
     """Count and insert, under the event's lock (a duplicate e-mail fails on the unique index).
 
     Someone already registered who submits again is sent their link again; nothing is counted. A new
@@ -381,6 +384,7 @@ def _register_locked(event: Event, values: dict, own_member: int | None, window:
     )
     db.session.add(registration)
     db.session.flush()
+    save_answers(registration, answers or {})
     hook().rtes_registration_created(registration=registration)
     return Outcome(registration, created=True)
 
@@ -627,6 +631,7 @@ def _report_attendance(event: Event) -> None:
 def purge_personal_data(retention_days: int) -> int:
     """Erase who registered to events over for more than ``retention_days``, and the e-mails sent
     before then; statuses stay, so attendance counts stay. Returns how many registrations were erased."""
+    purge_sensitive_answers(min(retention_days, current_app.config["RTES_SENSITIVE_RETENTION_DAYS"]))
     cutoff = clock.now() - timedelta(days=retention_days)
     old = db.session.scalars(
         select(Registration)
@@ -662,6 +667,7 @@ def _anonymise(registration: Registration) -> None:
     registration.email = f"efface-{registration.id}"
     registration.first_name = registration.last_name = registration.organisation = ""
     registration.plugin_fields = {}
+    registration.answers = []
     registration.partner_reference = None
     registration.member_organisation_id = None  # kept, without the person, in the reach
     registration.token = new_token()
@@ -705,3 +711,58 @@ def feed_registrations(token: str) -> list[Registration] | None:
         .where(Registration.email == owner, Event.status != "draft")
         .order_by(Event.starts_at)
     ).all()
+
+
+# The organisers' questions: a registration's answers (``rtes_events.questions`` holds the questions).
+
+
+def save_answers(registration: Registration, answers: dict[int, object]) -> None:
+    """Store ``{question id: value}`` (validated by the form) as the registration's answers, in the
+    caller's transaction: a None or empty value removes the answer; questions left out keep theirs.
+    A question of another event is refused."""
+    if not answers:
+        return  # nothing to read or write (most registrations: no query under the lock)
+    own = set(db.session.scalars(select(Question.id).where(Question.event_id == registration.event_id)))
+    if set(answers) - own:
+        raise RegistrationRefused(
+            "Une réponse porte sur une question qui n'est pas posée pour cet événement."
+        )
+    held = {answer.question_id: answer for answer in registration.answers}
+    for question_id, value in answers.items():
+        if value is None or value == "" or value == []:
+            if question_id in held:
+                registration.answers.remove(held[question_id])
+        elif question_id in held:
+            held[question_id].value = value
+        else:
+            registration.answers.append(Answer(question_id=question_id, value=value))
+    db.session.flush()
+
+
+def answers_refusal(registration: Registration) -> str | None:
+    """Why the person may not change their answers now (registration closed or cancelled), or None."""
+    if not registration.is_active:
+        return "Votre inscription est annulée : ses réponses ne peuvent plus être modifiées."
+    return refusal(registration.event)
+
+
+def update_answers(registration: Registration, answers: dict[int, object]) -> None:
+    """The person changes their answers from their management page, while registration is open."""
+    if reason := answers_refusal(registration):
+        raise RegistrationRefused(reason)
+    save_answers(registration, answers)
+    db.session.commit()
+
+
+def purge_sensitive_answers(retention_days: int) -> int:
+    """Erase the answers to sensitive questions (health, diet, accessibility) of events over for more
+    than ``retention_days``, even when the rest is kept longer; returns how many went."""
+    cutoff = clock.now() - timedelta(days=retention_days)
+    sensitive = (
+        select(Question.id)
+        .join(Event, Event.id == Question.event_id)
+        .where(Question.sensitive, Event.ends_at < cutoff)
+    )
+    erased = db.session.execute(delete(Answer).where(Answer.question_id.in_(sensitive))).rowcount
+    db.session.commit()
+    return erased

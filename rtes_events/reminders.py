@@ -286,6 +286,7 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
     ):
         return 0
     from .mail import compose
+    from .questions import summary
     from .registrants import counts, counts_by_mode
 
     people = organisers(event)
@@ -293,6 +294,7 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         "event": event,
         "counts": counts(event),
         "by_mode": counts_by_mode(event),
+        "answer_counts": summary(event, details=False),
         "event_url": external_url("public.event", slug=event.slug),
         "signin_url": external_url("manage.signin_sheet", event_id=event.id),
         "registrants_url": external_url("manage.registrants", event_id=event.id),

@@ -23,20 +23,35 @@ def period() -> str:
     return retention(current_app.config["RTES_RETENTION_DAYS"])
 
 
+def sensitive_period() -> str:
+    """How long sensitive answers are kept after the event (``RTES_SENSITIVE_RETENTION_DAYS``)."""
+    return retention(current_app.config["RTES_SENSITIVE_RETENTION_DAYS"]).capitalize()
+
+
 def rules() -> list[Rule]:
-    """The retention rules in force with the current settings (``registrations.purge_personal_data``
-    and ``erase``, ``outbox``, ``opt_outs``, ``surveys``, ``proposals``, ``accounts``, ``backups``)."""
+    """The retention rules in force with the current settings (``registrations.purge_personal_data``,
+    ``erase`` and ``purge_sensitive_answers``, ``outbox``, ``opt_outs``, ``surveys``, ``proposals``,
+    ``accounts``, ``backups``)."""
     after = f"{period()} après la fin de l'événement"
     return [
         Rule(
             "Inscriptions : adresse e-mail, prénom, nom, organisation, fonction, champs demandés par un "
-            "partenaire, collectivité adhérente reconnue, date du consentement",
+            "partenaire, réponses aux questions des organisateurs, collectivité adhérente reconnue, "
+            "date du consentement",
             "Gérer l'inscription (confirmation, liste d'attente, rappels, changements), relever les "
             "présences, transmettre à un partenaire quand l'événement est le sien",
             f"Jusqu'à {after}, puis effacées par la purge quotidienne "
             "(`rtes-events purge-personal-data`) ; seuls restent le statut de l'inscription, pour "
             "les décomptes de participation, et le nombre de personnes par collectivité touchée. "
             "Effacées aussitôt à la demande de la personne.",
+        ),
+        Rule(
+            "Réponses sensibles aux questions des organisateurs (besoins alimentaires, allergies, "
+            "besoins d'accessibilité), qui peuvent révéler une information de santé",
+            "Préparer l'accueil et le repas ; seuls les organisateurs de l'événement les voient",
+            f"{sensitive_period()} après la fin de l'événement, puis effacées par le programme d'envoi "
+            "(même si le reste de l'inscription est gardé plus longtemps) ; effacées aussitôt avec "
+            "l'inscription à la demande de la personne. Les autres réponses suivent l'inscription.",
         ),
         Rule(
             "E-mails envoyés (destinataire, objet, contenu) et transmissions aux partenaires",

@@ -157,7 +157,8 @@ def recipients() -> list[dict]:
         },
         {
             "name": "L'équipe du RTES et les co-organisateurs de l'événement",
-            "receives": "les inscriptions à leurs événements (liste, exports, présences)",
+            "receives": "les inscriptions à leurs événements (liste, exports, présences), avec les "
+            "réponses à leurs questions, dont les réponses sensibles (santé), qu'ils sont seuls à voir",
             "why": "accueillir les participant·es et rendre compte de l'événement",
         },
     ]
@@ -168,4 +169,4 @@ def settings_key() -> tuple:
     """What the personal-data page reads from the settings, for its cache key (the plugin set is
     in every key already)."""
     config = current_app.config
-    return config["RTES_RETENTION_DAYS"], mail_server()
+    return config["RTES_RETENTION_DAYS"], config["RTES_SENSITIVE_RETENTION_DAYS"], mail_server()

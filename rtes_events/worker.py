@@ -1,5 +1,5 @@
-"""The outbox worker: passes that queue the reminders due and send what is due, run by
-``rtes-events worker`` or in a thread."""
+"""The outbox worker: passes that queue the reminders due, erase the sensitive answers whose time
+has come, and send what is due, run by ``rtes-events worker`` or in a thread."""
 
 import threading
 import time
@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 
-from . import delivery, reminders
+from . import delivery, registrations, reminders
 from .extensions import db
 
 BATCH = 100
@@ -16,9 +16,16 @@ REMINDER_CHECK_SECONDS = 30.0  # reminders are looked for at most this often (an
 
 
 def one_pass() -> tuple[int, int]:
-    """Queue the reminders due, then send what is due (``rtes-events worker --once``)."""
-    reminders.queue_due()
+    """Queue the reminders due and erase the sensitive answers due, then send what is due
+    (``rtes-events worker --once``)."""
+    periodic()
     return delivery.deliver_due(BATCH)
+
+
+def periodic() -> None:
+    """What the worker checks now and then: the reminders due, the sensitive answers to erase."""
+    reminders.queue_due()
+    registrations.purge_sensitive_answers(current_app.config["RTES_SENSITIVE_RETENTION_DAYS"])
 
 
 def run(interval: float, stop: threading.Event, report: Callable[[int, int], None] | None = None) -> None:
@@ -32,7 +39,7 @@ def run(interval: float, stop: threading.Event, report: Callable[[int, int], Non
         if time.monotonic() >= next_check:
             next_check = time.monotonic() + REMINDER_CHECK_SECONDS
             try:
-                reminders.queue_due()
+                periodic()
             except Exception:  # the e-mails already queued still go; the next check retries
                 current_app.logger.exception("reminders: check failed")
                 db.session.rollback()

@@ -651,12 +651,16 @@ def test_register_on_site_with_an_atelier_switch_atelier_then_attend_remotely_an
     assert "complet" in page.get_by_role("group", name=re.compile("Ateliers de l'après-midi")).inner_text()
     page.get_by_role("radio", name="Sur place").check()
     page.get_by_role("radio", name="Atelier restauration collective").check()
+    page.get_by_role("group", name=re.compile("^Je déjeunerai sur place")).get_by_role(
+        "radio", name="Oui"
+    ).check()
     fill_registration(page, "lea.dupont@example.org")
     assert page.get_by_role("heading", level=1).inner_text() == "Inscription confirmée"
 
     [confirmation] = delivered(outbox_messages, 1, "lea.dupont@example.org")
     text = confirmation.get_body(("plain",)).get_content()
     assert "Participation : Sur place" in text and "Atelier restauration collective" in text
+    assert re.search(r"Je déjeunerai sur place : Oui", text)
     assert online_url not in text
     manage_url = re.search(r"http://\S+/inscription/\S+/", text)[0]
 
@@ -699,4 +703,65 @@ def test_register_on_site_with_an_atelier_switch_atelier_then_attend_remotely_an
     response = page.goto(f"{registrants}?creneau={full}")
     audit("registrants of one atelier", response.text())
     assert {name: rules for name, rules in found.items() if rules} == {}
+
+
+def test_the_questions_pages_and_the_form_with_questions_pass_axe_and_nu_on_desktop_and_phone(
+    live, audited_page, nu
+):
+    page = audited_page
+    slug = "exemple-rencontre-nationale-alimentation"
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        db.session.commit()
+        event = registry.by_slug(slug)
+        event_id, question_id = event.id, event.questions[1].id
+    page.goto(live.url + f"/evenements/{slug}/inscription")
+    lunch = page.get_by_role("group", name=re.compile("^Je déjeunerai sur place"))
+    page.get_by_role("radio", name="À distance").check()  # lunch is for on site
+    assert lunch.is_hidden()
+    page.get_by_role("radio", name="Sur place").check()
+    assert lunch.is_visible()
+    assert "information de santé" in page.get_by_role("group", name="Besoins alimentaires").inner_text()
+    page.get_by_role("radio", name=re.compile("^Tiers-lieux nourriciers")).check()
+    page.get_by_role("radio", name="Oui").check()
+    page.get_by_role("checkbox", name="Végétarien").check()
+    fill_registration(page, "lea.dupont@example.org")  # registers, with the answers above
+    assert page.get_by_role("heading", level=1).inner_text() == "Inscription confirmée"
+    with live.app_context():
+        registration = db.session.scalar(
+            select(registrations.Registration).where(
+                registrations.Registration.email == "lea.dupont@example.org"
+            )
+        )
+        token = registration.token
+        assert sorted(map(str, (answer.value for answer in registration.answers))) == [
+            "True",
+            "['Végétarien']",
+        ]
+    sign_in(page, live.url, "equipe@rtes.fr")
+    paths = [
+        f"/evenements/{slug}/inscription",
+        f"/inscription/{token}/",
+        f"/espace/evenements/{event_id}/questions",
+        f"/espace/evenements/{event_id}/questions/nouvelle",
+        f"/espace/evenements/{event_id}/questions/{question_id}/modifier",
+        f"/espace/evenements/{event_id}/questions/{question_id}/supprimer",
+        f"/espace/evenements/{event_id}/inscrits",
+    ]
+    assert "1 déjeuner, dont 1 végétarien" in page.goto(live.url + paths[-1]).text()
+    found = {}
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(live.url + path)
+            assert response.status == 200, path
+            found[f"{path} ({width} px)"] = violations(page)
+            if width == 1280:
+                nu.add(path, response.text())
+        page.goto(live.url + f"/espace/evenements/{event_id}/questions/nouvelle")
+        with page.expect_response(lambda response: response.request.method == "POST") as posted:
+            page.get_by_role("button", name="Ajouter la question").click()
+        found[f"question form with errors ({width} px)"] = violations(page)
+    nu.add("question form with errors", posted.value.text())
+    assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()

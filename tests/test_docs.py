@@ -51,7 +51,7 @@ def route_values(admin) -> dict[str, int]:
     (for its replay and attendance pages), an account, a member authority, a programme, a pending proposal."""
     from sqlalchemy import select
 
-    from rtes_events import clock, proposals
+    from rtes_events import clock, proposals, questions
     from rtes_events.extensions import db
     from rtes_events.models import Event, MemberOrganisation, Programme, Slot, User
 
@@ -66,10 +66,12 @@ def route_values(admin) -> dict[str, int]:
         {"title": "Forum de l'ESS", "kind": "rencontre", "organisation": "Ville d'Exemple", "mode": "online"}
         | {"starts_at": starts, "ends_at": starts + timedelta(hours=2)},
     )
+    question = questions.add(db.session.get(Event, coming), {"label": "Déjeuner", "type": "oui-non"})
     db.session.commit()
     rencontre = db.session.scalars(select(Slot).limit(1)).one()
     return {
         "event_id": coming,
+        "question_id": question.id,
         "past_event_id": past,
         "user_id": db.session.scalar(select(User.id).where(User.id != admin.id)),
         "member_id": db.session.scalar(select(MemberOrganisation.id)),

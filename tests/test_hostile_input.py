@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from rtes_events import registrations, registry
+from rtes_events import questions, registrations, registry
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 
@@ -52,7 +52,10 @@ HOSTILE = [
     "IDF",
 ]
 QUERY_KEYS = ["type", "region", "theme", "partenaire", "club", "periode", "q", "page", "annee", "du", "au"]
-FORM_KEYS = ["email", "first_name", "last_name", "organisation", "function", "consent", "category"]
+# The demo rencontre's questions are 1 to 5 (another event's, for the open one), the open one's 6 and 7.
+FORM_KEYS = ["email", "first_name", "last_name", "organisation", "function", "consent", "category"] + [
+    f"question-{n}" for n in (1, 6, 7)
+]
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
 value = st.one_of(st.sampled_from(HOSTILE), text, st.integers().map(str))
@@ -71,6 +74,9 @@ def site(app, make_event):
     """The demo data, an open event with one place and a waiting list, and one registration on it."""
     load_demo()
     event = make_event(slug="ouvert", capacity=1, waitlist=True)
+    questions.add(event, {"label": "Nombre", "type": "nombre", "required": True})
+    questions.add(event, {"label": "Choix", "type": "choix-multiples", "choices": ["A", "B"]})
+    db.session.commit()
     registration = registrations.register(event, PERSON).registration
     return {"event": "ouvert", "token": registration.token, "club": "club-ess-ile-de-france"}
 
@@ -143,10 +149,10 @@ def test_the_registration_form_never_causes_a_server_error(client, site, fields,
 
 @FAST
 @given(
-    action=st.sampled_from(["annuler", "effacer", "agenda/renouveler"]),
+    action=st.sampled_from(["annuler", "effacer", "agenda/renouveler", "reponses"]),
     token=st.one_of(st.none(), segment),
     with_csrf=st.booleans(),
-    extra=st.dictionaries(text, value, max_size=3),
+    extra=st.dictionaries(st.one_of(st.sampled_from(FORM_KEYS), text), value, max_size=3),
 )
 def test_registrant_actions_never_cause_a_server_error(client, site, action, token, with_csrf, extra):
     if token is None:  # a real registrant's link, fresh each time (erasure makes the previous one a 404)
@@ -269,6 +275,7 @@ def workspace(client, site, make_user, make_event):
         "user": db.session.scalar(select(User.id).where(User.role == "member")),
         "proposal": proposal.id,
         "rencontre": registry.by_slug("exemple-rencontre-nationale-alimentation").id,
+        "question": event.questions[0].id,
     }
     ids["slot"] = db.session.scalar(select(Slot.id).where(Slot.event_id == ids["rencontre"]).limit(1))
     login(client, admin)
@@ -287,6 +294,9 @@ def workspace(client, site, make_user, make_event):
             "/espace/evenements/{rencontre}/programme",
             "/espace/evenements/{rencontre}/programme/ajouter",
             "/espace/evenements/{rencontre}/programme/{slot}/modifier",
+            "/espace/evenements/{event}/questions",
+            "/espace/evenements/{event}/questions/nouvelle",
+            "/espace/evenements/{event}/questions/{question}/modifier",
             "/espace/evenements/{past}/presences",
             "/espace/evenements/{past}/replay",
             "/espace/evenements/{past}/replay/video",

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select, text
 
-from rtes_events import clock, registrations, reminders, worker
+from rtes_events import clock, questions, registrations, reminders, worker
 from rtes_events.config import from_environment, reminder_offsets
 from rtes_events.extensions import db
 from rtes_events.models import AuditEntry, ReminderSent
@@ -412,8 +412,10 @@ def test_the_organisers_get_the_count_and_the_sign_in_sheet_the_day_before(
     cress = make_user("coorganiser", partner="cress-idf")  # co-organises the club
     make_user("coorganiser", clubs=(OTHER_CLUB,))
     admin = make_user("admin")
+    [lunch] = questions.add_preset(session, "dejeuner")
+    db.session.commit()
     for n in range(3):
-        make_registration(session, email=f"personne{n}@example.org")
+        make_registration(session, email=f"personne{n}@example.org", answers={lunch.id: n < 2})
     registrations.cancel(make_registration(session, email="annule@example.org"))
 
     def told():
@@ -432,6 +434,7 @@ def test_the_organisers_get_the_count_and_the_sign_in_sheet_the_day_before(
     assert message["Subject"] == f"Demain à 14 h : {session.title} — 3 inscrit·es"
     body = text_of(message)
     assert "Inscriptions confirmées : 3" in body
+    assert "Réponses aux questions : 2 déjeuners" in body  # the organisers' questions, counted
     sheet = f"/espace/evenements/{session.id}/emargement"
     assert f"http://rtes.test{sheet}" in body
     login(client, own)

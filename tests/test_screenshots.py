@@ -23,6 +23,8 @@ PUBLIC = {
     "evenement": "/evenements/{slug}/",
     "evenement-programme": "/evenements/exemple-rencontre-nationale-alimentation/#programme",
     "inscription": "/evenements/{slug}/inscription",
+    "journee-inscription": "/evenements/{rencontre_slug}/inscription#mode",
+    "inscription-questions": "/evenements/{rencontre_slug}/inscription#questions-organisateurs",
     "acces-adherent": "/adherents/acces",
 }
 WORKSPACE = {
@@ -32,6 +34,8 @@ WORKSPACE = {
     "session-formulaire": "/espace/evenements/{upcoming}/modifier",
     "programme": "/espace/evenements/{rencontre}/programme",
     "inscrits": "/espace/evenements/{upcoming}/inscrits",
+    "questions": "/espace/evenements/{rencontre_id}/questions",
+    "reponses": "/espace/evenements/{rencontre_id}/inscrits#chiffres",
     "message": "/espace/evenements/{upcoming}/message",
     "presences": "/espace/evenements/{past}/presences",
     "replay": "/espace/evenements/{past}/replay",
@@ -81,7 +85,30 @@ def demo_values(app) -> dict:
             | {"starts_at": starts, "ends_at": starts + timedelta(hours=3)},
         )
         db.session.commit()
+        rencontre = registry.by_slug("exemple-rencontre-nationale-alimentation")
+        lunch, diet, _, access, _ = (question.id for question in rencontre.questions)
+        ateliers = [slot.id for slot in rencontre.slots if slot.choice]
+        for n, (first, last) in enumerate(people):
+            answers = {
+                lunch: n < 3,
+                diet: ["Végétarien"] if n % 2 else None,
+                access: ["Fauteuil roulant"] * (n == 2),
+            }
+            registrations.register(
+                rencontre,
+                {
+                    **PERSON,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"r{n}@example.org",
+                    "answers": answers,
+                    "mode": "remote" if n == 3 else "onsite",
+                    "slots": [ateliers[n % 2]],
+                },
+            )
         return {
+            "rencontre_slug": rencontre.slug,
+            "rencontre_id": rencontre.id,
             "slug": event.slug,
             "upcoming": event.id,
             "past": past,

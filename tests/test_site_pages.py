@@ -101,13 +101,18 @@ def test_hook_rtes_personal_data_recipients(app, client):
 @pytest.mark.parametrize(
     ("settings", "shown", "hidden"),
     [
-        ({}, ["un an après la fin de l'événement", "Aucun serveur d'envoi"], []),
+        ({}, ["un an après la fin de l'événement", "Aucun serveur d'envoi", "30 jours après la fin"], []),
         (
             {
                 "RTES_RETENTION_DAYS": 90,
+                "RTES_SENSITIVE_RETENTION_DAYS": 7,
                 "RTES_MAIL_URL": "smtp://envoi:mot-de-passe-du-relais@smtp.exemple.org:587?starttls=1",
             },
-            ["90 jours après la fin de l'événement", "Le serveur d'envoi des e-mails (smtp.exemple.org)"],
+            [
+                "90 jours après la fin de l'événement",
+                "Le serveur d'envoi des e-mails (smtp.exemple.org)",
+                "7 jours après la fin de l'événement, puis effacées",
+            ],
             ["mot-de-passe-du-relais", "envoi:", "un an après"],
         ),
     ],

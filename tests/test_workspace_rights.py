@@ -11,7 +11,7 @@ from datetime import time
 import pytest
 from sqlalchemy import MetaData, select
 
-from rtes_events import memberships, programmes
+from rtes_events import memberships, programmes, questions
 from rtes_events.extensions import db
 from rtes_events.hookspecs import hookimpl
 from rtes_events.permissions import can_manage, is_member
@@ -20,6 +20,7 @@ from .conftest import OTHER_CLUB, OWN_CLUB, PERSON, csrf_token, login
 
 SECRET_TITLE = "Session confidentielle de Nouvelle-Aquitaine"
 SECRET_EMAIL = "registrant.naq@example.org"
+SECRET_ANSWER = "Allergie confidentielle aux fruits à coque"
 # Value of each URL argument of a workspace route, by the scenario's object set.
 ARGUMENTS = (
     "event_id",
@@ -30,6 +31,7 @@ ARGUMENTS = (
     "member_id",
     "proposal_id",
     "slot_id",
+    "question_id",
     "key",
 )
 # Workspace areas for admins only, by endpoint prefix.
@@ -46,8 +48,13 @@ def world(clubs, make_event, make_registration, make_user):
     own = make_event(kind="club", club=own_club, title="Session du club francilien", capacity=1)
     other = make_event(kind="club", club=other_club, title=SECRET_TITLE, capacity=1)
     make_event(kind="club", club=other_club, title=SECRET_TITLE + " (brouillon)", status="draft")
+    own_question = questions.add(own, {"label": "Allergies", "type": "texte", "sensitive": True})
+    other_question = questions.add(other, {"label": "Allergies", "type": "texte", "sensitive": True})
+    db.session.commit()
     own_registration = make_registration(own)
-    other_registration = make_registration(other, email=SECRET_EMAIL)
+    other_registration = make_registration(
+        other, email=SECRET_EMAIL, answers={other_question.id: SECRET_ANSWER}
+    )
     make_registration(other, email="attente.naq@example.org")  # waitlisted: something to move up
     for event in (own, other):  # a slot of its programme (déroulé) each
         event.slots.append(Slot(title="Ouverture", starts=time(9), ends=time(10)))
@@ -68,6 +75,7 @@ def world(clubs, make_event, make_registration, make_user):
             "member_id": member.id,
             "proposal_id": 999_999,  # the proposals' queue is for admins only
             "slot_id": own.slots[0].id,
+            "question_id": own_question.id,
             "key": "mentions-legales",  # the information pages are for admins only
         },
         "other": {
@@ -78,6 +86,7 @@ def world(clubs, make_event, make_registration, make_user):
             "member_id": member.id,  # member authorities are for admins only
             "proposal_id": 999_999,
             "slot_id": other.slots[0].id,
+            "question_id": other_question.id,
             "key": "accessibilite",
         },
         "users": {
@@ -134,6 +143,8 @@ def test_the_matrix_covers_every_workspace_route(app, world):
         "manage.attendance",
         "manage.message",
         "manage.accounts",
+        "manage.questions",
+        "manage.question_remove",
     ):
         assert expected in endpoints
     for rule in workspace_rules(app):
@@ -156,13 +167,16 @@ def test_nobody_reaches_what_is_not_theirs(app, client, world, role):
                 assert response.status_code < 500, (rule.endpoint, method, response.status_code)
                 continue
             body = response.get_data(as_text=True)
-            touches_other = bool(set(rule.arguments) & {"event_id", "registration_id", "user_id"})
+            touches_other = bool(
+                set(rule.arguments) & {"event_id", "registration_id", "user_id", "question_id"}
+            )
             if role == "member" or touches_other or rule.endpoint.startswith(ADMIN_AREAS):
                 if rule.endpoint == "auth.change_password":
                     continue  # every account changes its own password
                 assert response.status_code in (403, 404), (rule.endpoint, method, response.status_code)
             assert SECRET_TITLE not in body, (rule.endpoint, method)
             assert SECRET_EMAIL not in body, (rule.endpoint, method)
+            assert SECRET_ANSWER not in body, (rule.endpoint, method)
     if role != "admin":
         after = snapshot()
         # A co-organiser exports the indicators of their own sessions (checked above): that is logged.
@@ -284,7 +298,11 @@ def test_hook_rtes_can_manage(app, client, world):
     assert not can_manage(world["users"]["admin"], own, "export")  # any False refuses, even an admin
     login(client, user)
     assert client.get(f"/espace/evenements/{other.id}/export.csv").status_code == 404
-    assert SECRET_EMAIL in client.get(f"/espace/evenements/{other.id}/inscrits").get_data(as_text=True)
+    registrants_page = client.get(f"/espace/evenements/{other.id}/inscrits").get_data(as_text=True)
+    assert (
+        SECRET_EMAIL in registrants_page and SECRET_ANSWER in registrants_page
+    )  # granted: reads the answers
+    assert client.get(f"/espace/evenements/{other.id}/questions").status_code == 404  # but edits nothing
 
 
 class Menu:

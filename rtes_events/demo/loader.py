@@ -192,9 +192,41 @@ def examples() -> list[dict]:
             "description": "Journée d'échanges d'exemple : retours d'expériences le matin, ateliers au "
             "choix l'après-midi (voir le programme).",
             "programme": RENCONTRE_PROGRAMME,
+            "questions": RENCONTRE_QUESTIONS,
         },
     ]
 
+
+# The example rencontre's questions (DESIGN.md §4): lunch and dietary needs on site, accessibility.
+RENCONTRE_QUESTIONS = [
+    {
+        "label": "Je déjeunerai sur place",
+        "type": "oui-non",
+        "required": True,
+        "mode": "sur-place",
+        "help": "Le déjeuner est préparé par un traiteur solidaire.",
+    },
+    {
+        "label": "Besoins alimentaires",
+        "type": "choix-multiples",
+        "mode": "sur-place",
+        "choices": ["Végétarien", "Sans porc", "Sans gluten", "Allergies (précisez ci-dessous)"],
+        "help": "Cochez ce qui vous concerne, pour que le traiteur le prévoie.",
+    },
+    {"label": "Allergies ou autre besoin alimentaire à préciser", "type": "texte", "mode": "sur-place"},
+    {
+        "label": "Besoins d'accessibilité",
+        "type": "choix-multiples",
+        "choices": [
+            "Fauteuil roulant",
+            "Interprétation en langue des signes (LSF)",
+            "Boucle magnétique",
+            "Autre",
+        ],
+        "help": "Pour que nous préparions votre accueil ; précisez au besoin ci-dessous.",
+    },
+    {"label": "Précisions sur vos besoins d'accessibilité", "type": "texte"},
+]
 
 # The programme the seed's sources name (« ANCT convention report 2020-2022 »), holding the
 # events the ANCT co-organised in that period; nothing beyond what the seed says.

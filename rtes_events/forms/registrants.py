@@ -27,9 +27,9 @@ class RegistrantForm(RegistrationForm):
         return {**super().registration_data(), "consent": True}
 
 
-def registrant_form(extra_fields: list[tuple[str, object]]) -> type[RegistrantForm]:
-    """RegistrantForm with the plugins' extra fields, as in the public form."""
-    return registration_form(extra_fields, base=RegistrantForm)
+def registrant_form(extra_fields: list[tuple[str, object]], event=None) -> type[RegistrantForm]:
+    """RegistrantForm with the plugins' extra fields and the event's questions, as in the public form."""
+    return registration_form(extra_fields, base=RegistrantForm, event=event)
 
 
 # Who a message goes to: choice → registration statuses (people holding a place, the waiting list).

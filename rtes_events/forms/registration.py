@@ -7,8 +7,8 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired
 
 from ..formatting import retention
 from ..models.registrations import FUNCTIONS
-from .base import Form
 from .fields import email_field, length, required, strip
+from .questions import AnswersForm, with_questions
 
 CONSENT_TEXT = (
     "J'accepte que le RTES utilise ces informations (e-mail, nom, organisation, fonction) pour "
@@ -20,8 +20,9 @@ CONSENT_TEXT = (
 )
 
 
-class RegistrationForm(Form):
-    """The registration form of the platform; ``registration_form`` adds the plugins' fields."""
+class RegistrationForm(AnswersForm):
+    """The registration form of the platform; ``registration_form`` adds the plugins' fields and the
+    answer fields of the event's questions."""
 
     email = email_field()
     first_name = StringField(
@@ -74,6 +75,7 @@ class RegistrationForm(Form):
         """The values for ``registrations.register``."""
         data = {name: self[name].data for name in self.CORE_FIELDS}
         data["plugin_fields"] = {field.name: _jsonable(field.data) for field in self.plugin_fields}
+        data["answers"] = self.answers()
         return data
 
 
@@ -83,9 +85,12 @@ def _jsonable(value):
 
 
 def registration_form(
-    extra_fields: list[tuple[str, object]], base: type[RegistrationForm] = RegistrationForm
+    extra_fields: list[tuple[str, object]], base: type[RegistrationForm] = RegistrationForm, event=None
 ) -> type[RegistrationForm]:
-    """A subclass of ``base`` with the plugins' extra ``(name, unbound field)`` pairs."""
+    """A subclass of ``base`` with the plugins' extra ``(name, unbound field)`` pairs, and the answer
+    fields of ``event``'s questions."""
+    if event is not None and event.questions:
+        base = with_questions(base, event, event.questions)
     if not extra_fields:
         return base
     names = [name for name, _ in extra_fields]

@@ -13,10 +13,11 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import personal_data, registrations, registry
+from .. import personal_data, questions, registrations, registry
 from ..extensions import db
 from ..forms import registration_form
 from ..forms.attendance import with_attendance
+from ..forms.questions import AnswersForm, field_name, initial, with_questions
 from ..models import Registration
 from ..plugins import hook
 from ..rate_limits import per_client, per_email
@@ -38,7 +39,7 @@ def form(slug: str):
     event = registry.by_slug(slug, speakers=False) or abort(404)  # the form shows no speakers
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
     slot_places = registrations.slots_places_left(event.id) if registrations.choice_groups(event) else {}
-    form = with_attendance(registration_form(fields), event, slot_places)()
+    form = with_attendance(registration_form(fields, event=event), event, slot_places)()
 
     def page(status: int = 200, **shown):
         mode_places = registrations.places_by_mode(event)  # counted only for a page shown
@@ -92,8 +93,14 @@ def manage(token: str):
     return _manage_page(_registration(token))
 
 
-def _manage_page(registration, status: int = 200, refused: list[str] | None = None):
-    """The registrant's own page; ``refused`` says why a change they asked was not made."""
+def _manage_page(
+    registration: Registration,
+    answers_form: AnswersForm | None = None,
+    status: int = 200,
+    refused: list[str] | None = None,
+):
+    """The registrant's own page: ``answers_form`` as sent (else their answers), ``refused`` says why
+    a change they asked was not made."""
     event = registration.event
     feed_token = registrations.calendar_token(registration.email).token
     feed_url = external_url("feeds.personal_ics", token=feed_token)
@@ -108,6 +115,9 @@ def _manage_page(registration, status: int = 200, refused: list[str] | None = No
         groups=registrations.choice_groups(event) if changeable else {},
         slot_places=registrations.slots_places_left(event.id) if changeable else {},
         mode_places=registrations.places_by_mode(event) if changeable else {},
+        answers_form=_answers_form(registration) if answers_form is None else answers_form,
+        answers_refusal=registrations.answers_refusal(registration),
+        given={answer.question_id: answer.value for answer in registration.answers},
         refused=refused,
     ), status
 
@@ -129,10 +139,36 @@ def _change(token: str, change, value: str, done: str):
     try:
         changed = change(registration, value)
     except RegistrationRefused as refused:
-        return _manage_page(registration, 409, refused.messages)
+        return _manage_page(registration, status=409, refused=refused.messages)
     if changed:
         flash(f"{done} ; un e-mail vous le confirme.", "success")
     return redirect(url_for(".manage", token=token, _anchor="participation"), 303)
+
+
+def _answers_form(registration: Registration, sent: bool = False) -> AnswersForm:
+    """The person's answers to the questions asked of their mode, as a form to change them (``sent``:
+    as this request's form sent them)."""
+    asked = questions.asked(registration.event, registration.mode)
+    form_class = with_questions(AnswersForm, registration.event, asked, mode=registration.mode)
+    given = {answer.question_id: answer.value for answer in registration.answers}
+    data = {field_name(question): initial(question, given.get(question.id)) for question in asked}
+    return form_class() if sent else form_class(formdata=None, data=data)
+
+
+@bp.post("/inscription/<token>/reponses")
+def change_answers(token: str):
+    registration = _registration(token)
+    form = _answers_form(registration, sent=True)
+    if not form.validate():
+        return _manage_page(registration, form, 400)
+    try:
+        registrations.update_answers(registration, form.answers())
+    except RegistrationRefused as refused:
+        for message in refused.messages:
+            flash(message, "error")
+        return redirect(url_for(".manage", token=token), 303)
+    flash("Vos réponses sont enregistrées.", "success")
+    return redirect(url_for(".manage", token=token, _anchor="reponses"), 303)
 
 
 @bp.get("/inscription/<token>/donnees")

@@ -104,6 +104,7 @@ from . import (  # noqa: E402,F401
     newsletter,
     programmes,
     proposals,
+    questions,
     registrants,
     replays,
     site_pages,

@@ -18,6 +18,7 @@ SECTION_OF_MODULE = {
     "dashboard": "tableau-de-bord",
     "events": "sessions",
     "registrants": "inscrits",
+    "questions": "questions",
     "replays": "replays",
     "surveys": "session",
     "timetable": "deroule",

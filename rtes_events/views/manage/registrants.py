@@ -5,7 +5,7 @@ whole session or of one slot), attendance and messages. Each change is recorded 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import audit, clock, exports, registrants, registrations
+from ... import audit, clock, exports, questions, registrants, registrations
 from ...extensions import db
 from ...forms.attendance import with_attendance
 from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
@@ -64,6 +64,8 @@ def registrants_list(event_id: int):
         status=status if status in STATUSES else "",
         statuses=STATUSES,
         can_export=can_manage(current_user, event, "export"),
+        answers=questions.answers_by_registration(event),
+        answer_counts=questions.summary(event),
     )
 
 
@@ -72,7 +74,7 @@ def registrant_add(event_id: int):
     event = event_for(event_id, "registrants")
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
     slot_places = registrations.slots_places_left(event.id)
-    form = with_attendance(registrant_form(fields), event, slot_places)()
+    form = with_attendance(registrant_form(fields, event), event, slot_places)()
     mode_places = registrations.places_by_mode(event)
     page = {
         "event": event,
