@@ -23,9 +23,9 @@ PUBLIC = {
     "evenement": "/evenements/{slug}/",
     "evenement-programme": "/evenements/exemple-rencontre-nationale-alimentation/#programme",
     "inscription": "/evenements/{slug}/inscription",
-    "journee-inscription": "/evenements/{rencontre_slug}/inscription#mode",
     "inscription-questions": "/evenements/{rencontre_slug}/inscription#questions-organisateurs",
     "acces-adherent": "/adherents/acces",
+    "journee-inscription": "/evenements/{rencontre_slug}/inscription#mode",  # after another page: loaded
 }
 WORKSPACE = {
     "tableau-de-bord": "/espace/",
