@@ -304,7 +304,7 @@ def test_import_questions_is_idempotent_and_matched_by_label(app):
     lunch, access, allergies = event.questions
     assert (lunch.mode, lunch.required, lunch.sensitive, lunch.preset) == ("onsite", True, False, "dejeuner")
     assert access.sensitive and access.preset == "accessibilite" and allergies.sensitive  # by its words
-    registrations.register(event, {**PERSON, "answers": {access.id: ["Autre"]}})
+    registrations.register(event, {**PERSON, "mode": "remote", "answers": {access.id: ["Autre"]}})
     items[1]["help"] = "Précisez."
     assert import_data(data(list(reversed(items[:2])))).updated == ["rencontre"]
     db.session.expire_all()
