@@ -12,9 +12,9 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from . import clock, replays, schema_org, timetable
+from . import clock, registry, replays, schema_org, timetable
 from .extensions import db
-from .models import Club, Event, EventProposal, MemberOrganisation, Replay
+from .models import CalendarSource, Club, Event, EventProposal, MemberOrganisation, Replay
 from .models.members import KINDS as MEMBER_KINDS
 from .replays import FILE_ROUTES
 from .urls import external_url
@@ -31,6 +31,8 @@ EVENT_DETAILS = (
     selectinload(Event.partners),
     selectinload(Event.themes),
     selectinload(Event.proposal).selectinload(EventProposal.member_organisation),
+    selectinload(Event.calendar_source).selectinload(CalendarSource.member_organisation),
+    selectinload(Event.calendar_source).selectinload(CalendarSource.partner),
 )
 
 
@@ -48,7 +50,8 @@ def event(event: Event) -> dict:
         themes=[{"slug": theme.slug, "name": theme.name} for theme in event.themes],
         club=_club_reference(event.club) if event.club else None,
         audience=event.audience,
-        origin="adherents" if event.proposal else "rtes",
+        origin=registry.origin(event),
+        relayedFrom=_relayed_from(event),
         dateModified=offset_time(event.updated_at),
         calendarUrl=external_url("feeds.event_ics", slug=event.slug),
     )
@@ -72,6 +75,13 @@ def programme(event: Event) -> list[dict]:
         }
         for slot in timetable.programme(event)
     ]
+
+
+def _relayed_from(event: Event) -> dict | None:
+    """The followed calendar an event comes from, and its own page there when the feed gives one."""
+    if (source := event.calendar_source) is None:
+        return None
+    return {"name": source.name, "organizer": source.owner_name, "url": event.relay_url or None}
 
 
 def load_events(ids: list[int]) -> list[Event]:

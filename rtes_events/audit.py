@@ -47,6 +47,7 @@ LABELS = {
     "proposal.updated": "Proposition d'événement modifiée",
     "proposal.published": "Proposition d'événement publiée",
     "proposal.refused": "Proposition d'événement refusée",
+    "source.removed": "Calendrier suivi retiré, avec ses événements relayés",
     "user.member_access": "Accès adhérent ouvert par un lien envoyé à l'adresse professionnelle",
     "member_year.exported": "Année d'un adhérent exportée",
     "member.created": "Adhérent ajouté",
@@ -54,6 +55,10 @@ LABELS = {
     "member.ended": "Adhésion terminée",
     "page.updated": "Page d'information modifiée",
     "members.imported": "Adhérents importés (CSV)",
+    "source.added": "Calendrier suivi ajouté",
+    "source.updated": "Calendrier suivi modifié",
+    "source.refreshed": "Calendrier suivi relu : événements relayés mis à jour",
+    "relay.decided": "Événement relayé : décision de l'équipe",
 }
 
 

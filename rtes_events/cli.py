@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
 
-from . import backups, mail
+from . import backups, clock, mail
 from . import worker as worker_loop
 
 
@@ -45,6 +45,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(sources_group)
 
 
 @click.command()
@@ -94,7 +95,8 @@ def import_events(path: Path, verbose: bool) -> None:
 
     Prints a summary (with a progress bar on a terminal); ``--verbose`` lists the events too.
     """
-    from .importer import InvalidImport, import_data
+    from .checks import InvalidImport
+    from .importer import import_data
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -234,3 +236,69 @@ def restore(path: Path, yes: bool) -> None:
     click.echo(f"Restauration terminée : {checked.describe()}.")
     if upgraded_from:
         click.echo(f"Schéma mis à jour depuis la révision {upgraded_from}.")
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """Calendars followed (iCalendar feeds of partners and members), whose events the agenda relays."""
+
+
+@sources_group.command("add")
+@click.argument("url")
+@click.option("--name", required=True, help="The calendar's name, as the agenda shows it.")
+@click.option("--partner", help="Key of the partner whose calendar it is.")
+@click.option("--member", help="Name of the member authority whose calendar it is.")
+@click.option("--theme", "themes", multiple=True, help="A theme its events get (repeatable).")
+@click.option("--region", help="Region code its events get (default: its owner's).")
+@click.option("--publish", is_flag=True, help="Publish its new events at once (default: moderated).")
+def sources_add(url, name, partner, member, themes, region, publish) -> None:
+    """Follow the iCalendar feed at URL (https:// or webcal://), then read it once."""
+    from . import sources
+
+    try:
+        source = sources.add(
+            url, name, partner=partner, member=member, themes=list(themes), region=region, publish=publish
+        )
+    except sources.SourceRefused as exc:
+        raise Refused(str(exc)) from None
+    click.echo(f"calendrier suivi n° {source.id} : {source.name} ({source.url})")
+    _refreshed(sources.refresh(source.id))
+
+
+@sources_group.command("list")
+def sources_list() -> None:
+    """The calendars followed, with the state of their last refresh."""
+    from . import sources
+    from .formatting import datetime_short
+
+    for source in sources.listed():
+        checked = datetime_short(clock.to_local(source.checked_at)) if source.checked_at else "jamais lu"
+        state = f"en échec ({source.failures}) : {source.last_error}" if source.failing else "à jour"
+        trust = "publié" if source.publish else "modéré"
+        paused = "" if source.active else " — suspendu"
+        click.echo(
+            f"{source.id}\t{source.name}\t{source.url}\t{trust}\t{source.event_count} événement(s)\t"
+            f"{checked}\t{state}{paused}"
+        )
+
+
+@sources_group.command("refresh")
+@click.argument("source_id", required=False, type=int)
+def sources_refresh(source_id: int | None) -> None:
+    """Refresh one calendar (ID), or all the active ones, now."""
+    from . import sources
+    from .extensions import db
+    from .models import CalendarSource
+
+    if source_id is not None and db.session.get(CalendarSource, source_id) is None:
+        raise Refused(f"Aucun calendrier suivi n° {source_id} (voir « rtes-events sources list »).")
+    ids = [source_id] if source_id is not None else [s.id for s in sources.listed() if s.active]
+    failed = sum(_refreshed(sources.refresh(id)) for id in ids)
+    if failed:
+        sys.exit(1)
+
+
+def _refreshed(result) -> bool:
+    """Print what a refresh did; True when it failed."""
+    click.echo(f"calendrier n° {result.source_id} : {result.summary()}", err=bool(result.error))
+    return bool(result.error)

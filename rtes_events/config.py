@@ -1,5 +1,6 @@
 """Settings read from ``RTES_*`` environment variables, with embedded defaults."""
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable
@@ -70,6 +71,32 @@ def _url(text: str) -> str:
 
 def _hours(text: str) -> timedelta:
     return timedelta(hours=float(text))
+
+
+def _networks(text: str) -> tuple:
+    """``1``: every address; else comma-separated networks (``10.0.0.0/8,192.168.1.20``); ``0``: none."""
+    value = text.strip().lower()
+    if value in ("", "0", "false", "non", "no"):
+        return ()
+    if value in ("1", "true", "oui", "yes"):
+        return (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
+        )
+    except ValueError:
+        raise ValueError(
+            f"RTES_SOURCES_ALLOW_PRIVATE : « {text.strip()[:60]} » n'est ni 0, ni 1, ni une liste de réseaux "
+            "(exemple : 10.0.0.0/8,192.168.1.20)."
+        ) from None
+
+
+def _interval(text: str) -> timedelta:
+    """``1h``, ``30min``, ``1d`` (or ``1j``) as a timedelta; ValueError, in French, else."""
+    minutes = reminder_offsets(text, "RTES_SOURCES_REFRESH")
+    if len(minutes) != 1:
+        raise ValueError("RTES_SOURCES_REFRESH : un seul délai, par exemple 1h ou 30min.")
+    return timedelta(minutes=minutes[0])
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -228,6 +255,29 @@ SETTINGS: tuple[Setting, ...] = (
         "largest replay file (slides PDF, WebVTT captions) accepted, in megabytes; only the two upload "
         "forms accept that much",
         float,
+    ),
+    Setting(
+        "RTES_SOURCES_REFRESH",
+        "1h",
+        "how often the worker refreshes each followed calendar (``30min``, ``1h``, ``1d``); a failing "
+        "one is tried again later and later, up to a day",
+        _interval,
+    ),
+    Setting(
+        "RTES_SOURCES_ALLOW_PRIVATE",
+        "0",
+        "``1`` lets followed calendars be on private, loopback or link-local addresses (tests, intranets); "
+        "a list of networks (``10.0.0.0/8,192.168.1.20``) allows only those",
+        _networks,
+    ),
+    Setting("RTES_SOURCES_TIMEOUT", "20", "seconds allowed to fetch a followed calendar, whole", float),
+    Setting("RTES_SOURCES_MAX_MB", "10", "largest followed calendar read, in megabytes", float),
+    Setting(
+        "RTES_SOURCES_MAX_EVENTS",
+        "1000",
+        "events relayed from one followed calendar at most (occurrences of recurring ones counted), "
+        "soonest first",
+        int,
     ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}

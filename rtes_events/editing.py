@@ -8,14 +8,15 @@ of time, place or status, and the registrants then get the « changed » e-mail 
 
 from datetime import date, time, timedelta
 
+from slugify import slugify
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, clock, registrations, timetable
+from .checks import InvalidImport
 from .extensions import db
 from .formatting import when
-from .importer import event_slug, themes_named
-from .models import Club, Event, EventSpeaker
+from .models import Club, Event, EventSpeaker, Theme
 from .models.events import KINDS
 from .permissions import can_manage, managed_clubs
 
@@ -152,7 +153,7 @@ def create(user, data: dict) -> Event:
         raise EditingRefused("Vous ne pouvez pas créer ce type de session dans ce club.")
     event = Event(status="draft", slug=unique_slug(clock.to_local(data["starts_at"]).date(), data["title"]))
     db.session.add(event)
-    _apply(event, data)
+    apply(event, data)
     try:
         db.session.flush()
     except IntegrityError:  # another session of the same date and title, created at the same instant
@@ -174,7 +175,7 @@ def update(user, event: Event, data: dict) -> list[str]:
     if (data.get("starts_at"), data.get("ends_at")) == (event.starts_at, event.ends_at):
         data = {name: value for name, value in data.items() if name != "month_only"}  # still a month
     before, sequence = when(event), event.sequence
-    changed = _apply(event, data)
+    changed = apply(event, data)
     if not changed:
         return []
     db.session.flush()
@@ -208,7 +209,7 @@ def postpone(user, event: Event, new: dict | None = None) -> None:
     if new is None:
         event.status = "postponed"
     else:
-        _apply(event, new)
+        apply(event, new)
         event.status = "published"
     db.session.flush()
     after = when(event) if new else "à définir"
@@ -265,6 +266,29 @@ def unique_slug(day: date, title: str) -> str:
     return slug
 
 
+def event_slug(item: dict) -> str:
+    """The slug of an event: given, or derived from its start date and title."""
+    if item.get("slug"):
+        slug = slugify(str(item["slug"]), max_length=120)
+        if not slug:
+            raise InvalidImport(f"slug invalide : {item['slug']!r}.")
+        return slug
+    return slugify(f"{item['start']} {item['title']}", max_length=120, word_boundary=True)
+
+
+def themes_named(names: list[str]) -> list[Theme]:
+    """The themes of these names, created when new, sorted by name."""
+    themes = []
+    for name in names:
+        slug = slugify(name)
+        theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
+        if theme is None:
+            theme = Theme(slug=slug, name=name)
+            db.session.add(theme)
+        themes.append(theme)
+    return sorted(themes, key=lambda t: t.name)
+
+
 def _check(user, event: Event, action: str, step: str | None = None) -> None:
     if not can_manage(user, event, action):
         raise EditingRefused("Vous ne pouvez pas modifier cette session.")
@@ -272,8 +296,9 @@ def _check(user, event: Event, action: str, step: str | None = None) -> None:
         raise EditingRefused(message)
 
 
-def _apply(event: Event, data: dict) -> list[str]:
-    """Assign the values that differ; the names of those that changed, in ``FIELDS`` order."""
+def apply(event: Event, data: dict) -> list[str]:
+    """Assign the values that differ (the session form's, or a followed calendar's: ``sources``), with
+    ``themes`` as names; the names of those that changed, in ``FIELDS`` order."""
     changed = []
     for name in FIELDS:
         if name not in data:

@@ -8,7 +8,9 @@ e-mail attachment carry the link once the registration is confirmed.
 Every VEVENT names the RTES as ORGANIZER: RFC 5546 requires it with ``METHOD:PUBLISH``, and libical
 (Evolution, GNOME Calendar) refuses a feed without it. An event relayed for a member or partner
 (``proposals.py``) names that organisation in its DESCRIPTION (« Proposé par … ») and in
-``X-RTES-PROPOSED-BY``: ORGANIZER must be an address, and the RTES is the one publishing it.
+``X-RTES-PROPOSED-BY``: ORGANIZER must be an address, and the RTES is the one publishing it. An event
+relayed from a followed calendar (``sources.py``) says « Relayé depuis … » with its own page there,
+and names the calendar's owner in ``X-RTES-PROPOSED-BY``.
 
 A public VEVENT is serialised once per event change, shared data version and plugin set, and kept
 (``cache.vevents``): a feed, filtered or not, is a concatenation of kept VEVENTs behind a fixed header.
@@ -42,7 +44,10 @@ TTL = timedelta(hours=1)
 EMPTY_FEED_MODIFIED = datetime(2020, 1, 1, tzinfo=UTC)  # Last-Modified of a feed with no event
 PERSONAL_NAME = "Mon agenda RTES"
 AGENDA_NAMES = {"webinaire": "RTES — Webinaires", "rencontre": "RTES — Rencontres", "club": "RTES — Clubs"}
-ORIGIN_NAMES = {"adherents": "RTES — Événements des adhérents et partenaires"}
+ORIGIN_NAMES = {
+    "adherents": "RTES — Événements des adhérents",
+    "partenaires": "RTES — Événements des réseaux partenaires",
+}
 PROPOSED_BY = "X-RTES-PROPOSED-BY"  # the organisation that proposed a relayed event
 
 EVENT_STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}
@@ -79,7 +84,11 @@ def location(event: Event, online_url: str | None = None) -> str | None:
 def description(event: Event, page_url: str, notes: Iterable[str] = ()) -> str:
     """Plain text: status and date notes, who proposed a relayed event, the summary, then the event page."""
     lines = list(notes)
-    if organisation := proposed_by(event):
+    if (source := event.calendar_source) is not None:
+        lines.append(f"Relayé depuis {clean_text(source.name)}")
+        if event.relay_url:
+            lines.append(f"Page de l'événement chez l'organisateur : {event.relay_url}")
+    elif organisation := proposed_by(event):
         lines.append(f"Proposé par {organisation}")
     if event.status == "cancelled":
         lines.insert(0, "Événement annulé.")
@@ -95,7 +104,10 @@ def description(event: Event, page_url: str, notes: Iterable[str] = ()) -> str:
 
 
 def proposed_by(event: Event) -> str | None:
-    """The organisation that proposed a relayed event, on one line; None for the network's own."""
+    """The organisation that proposed a relayed event (the owner of its calendar for one relayed from a
+    followed calendar), on one line; None for the network's own."""
+    if event.calendar_source is not None:
+        return clean_text(event.calendar_source.owner_name) or None
     return clean_text(event.proposal.organisation) or None if event.proposal is not None else None
 
 
@@ -348,7 +360,9 @@ def public_feed(query: Select, name: str) -> tuple[bytes, datetime | None]:
     built = {}
     if missing:
         load = query if len(missing) > LOAD_BY_ID else select(Event).where(Event.id.in_(missing))
-        loaded = load.options(subqueryload(Event.themes), selectinload(Event.proposal))
+        loaded = load.options(
+            subqueryload(Event.themes), selectinload(Event.proposal), selectinload(Event.calendar_source)
+        )
         for event in db.session.scalars(loaded):
             if event.id in missing:
                 built[missing[event.id]] = public_vevent(event)

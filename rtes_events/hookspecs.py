@@ -150,7 +150,7 @@ def rtes_import_fields(item):
 
     Called by the importer for every event. Returns a dict of values kept in ``Event.plugin_data``
     (JSON), keys prefixed by the plugin (``cnfpt_code``); a None value removes the key; keys no plugin
-    returns are kept. The dicts of all plugins are merged. Raise ``rtes_events.import_checks.InvalidImport``
+    returns are kept. The dicts of all plugins are merged. Raise ``rtes_events.checks.InvalidImport``
     with a French message to refuse the file.
     """
 

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from slugify import slugify
 from sqlalchemy import select
 
 from . import clock, memberships, programmes, questions, registrations, replays, speakers, timetable
+from .checks import InvalidImport, web_address
+from .editing import event_slug, themes_named
 from .extensions import db
 from .formatting import one_line
-from .import_checks import InvalidImport, web_address
-from .models import Club, Event, EventSpeaker, Partner, Region, Theme
+from .models import Club, Event, EventSpeaker, Partner, Region
 from .models.events import KINDS, MODES, STATUSES, capacity_values
 from .plugins import hook
 
@@ -262,16 +262,6 @@ def _int(item: dict, name: str) -> int | None:
     return value
 
 
-def event_slug(item: dict) -> str:
-    """The slug of an event: given, or derived from its start date and title."""
-    if item.get("slug"):
-        slug = slugify(str(item["slug"]), max_length=120)
-        if not slug:
-            raise InvalidImport(f"slug invalide : {item['slug']!r}.")
-        return slug
-    return slugify(f"{item['start']} {item['title']}", max_length=120, word_boundary=True)
-
-
 def parse_event(item: dict) -> dict:
     """The column values and relations of an event described in the import schema."""
     _require(item, "kind", "title", "start")
@@ -347,19 +337,6 @@ def parse_event(item: dict) -> dict:
         "timetable": timetable.parse_import(item),
         "questions": questions.parse_import(item),
     }
-
-
-def themes_named(names: list[str]) -> list[Theme]:
-    """The themes of these names, created when new, sorted by name."""
-    themes = []
-    for name in names:
-        slug = slugify(name)
-        theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
-        if theme is None:
-            theme = Theme(slug=slug, name=name)
-            db.session.add(theme)
-        themes.append(theme)
-    return sorted(themes, key=lambda t: t.name)
 
 
 def _upsert_event(parsed: dict, report: ImportReport) -> None:

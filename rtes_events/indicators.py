@@ -156,12 +156,14 @@ def _came_to(registration: Registration) -> bool:
 @dataclass(frozen=True)
 class Selection:
     """What the indicators cover: events held from ``start`` to ``end`` (Paris days, included), of
-    ``programme`` when given, within ``scope`` (an SQL condition on Event)."""
+    ``programme`` when given, within ``scope`` (an SQL condition on Event); the events relayed from
+    followed calendars only when asked (``relayed``, ``?relayes=1``)."""
 
     start: date
     end: date
     programme: Programme | None = None
     scope: object = None
+    relayed: bool = False
 
     @classmethod
     def from_args(cls, args, scope, today: date | None = None) -> "Selection":
@@ -175,10 +177,12 @@ class Selection:
             programme = db.session.scalar(select(Programme).where(Programme.slug == slug))
             if programme is None:
                 raise InvalidSelection(f"Programme inconnu : « {slug[:100]} ».")
-        return cls(start, end, programme, scope)
+        return cls(start, end, programme, scope, relayed=args.get("relayes") == "1")
 
     def as_args(self) -> dict:
         args = {"du": self.start.isoformat(), "au": self.end.isoformat()}
+        if self.relayed:
+            args["relayes"] = "1"
         return {**args, "programme": self.programme.slug} if self.programme else args
 
     def events(self) -> Select:
@@ -192,6 +196,8 @@ class Selection:
             query = query.where(self.scope)
         if self.programme is not None:
             query = query.where(Event.programmes.any(Programme.id == self.programme.id))
+        if not self.relayed:
+            query = query.where(Event.calendar_source_id.is_(None))
         return query
 
 

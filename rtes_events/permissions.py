@@ -17,8 +17,9 @@ from .plugins import hook
 
 # What can be done: see the workspace or an object, change it, its registrants, export them,
 # create a session in a club, manage accounts, programmes and member authorities, moderate proposed
-# events, write the information pages (admins only).
-ADMIN_ACTIONS = ("accounts", "programmes", "members", "proposals", "pages")
+# events, write the information pages, decide on the calendars followed and their relayed events
+# (admins only).
+ADMIN_ACTIONS = ("accounts", "programmes", "members", "proposals", "pages", "sources")
 ACTIONS = ("view", "edit", "registrants", "export", "create", *ADMIN_ACTIONS)
 
 

@@ -5,9 +5,9 @@ from datetime import date
 from slugify import slugify
 from sqlalchemy import select
 
+from .checks import InvalidImport
 from .extensions import db
 from .formatting import one_line
-from .import_checks import InvalidImport
 from .models import Event, Programme
 
 FIELDS = ("name", "funder", "starts_on", "ends_on", "description")

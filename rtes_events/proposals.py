@@ -4,6 +4,10 @@ network's team as a relayed event or refused with a reason; the proposer is told
 A published proposal becomes an ordinary ``Event`` whose ``proposal`` names the organisation
 (« Proposé par … ») and whose registration provider ``RELAYED`` sends people to the organiser's own
 link (``builtin/relayed.py``), or nowhere for an event « sans inscription ».
+
+A followed calendar's new event (``sources``) waits here too: its proposal names the source and its
+``event`` is already there, a draft that refreshes keep up to date (the form does not change it) and
+that publishing makes public.
 """
 
 from contextlib import contextmanager
@@ -148,6 +152,12 @@ def update(user, proposal: EventProposal, data: dict) -> list[str]:
         raise ProposalRefused("Vous ne pouvez pas modifier cette proposition.")
     with _locked(EventProposal, proposal.id) as locked:
         _check_pending(locked)
+        if locked.calendar_source_id is not None:
+            raise ProposalRefused(
+                "Cet événement vient d'un calendrier suivi : ses informations suivent sa source. "
+                "Publiez-le ou refusez-le ; une fois publié, vous pouvez choisir ses thèmes et sa région, "
+                "ou le masquer."
+            )
         # The team may rename the organisation; a proposer only when their account names none.
         if not data.get("organisation") or (own_organisation(user) and not may_moderate(user)):
             data = {name: value for name, value in data.items() if name != "organisation"}
@@ -176,23 +186,11 @@ def publish(user, proposal: EventProposal) -> Event:
                 raise ProposalRefused(
                     "Cet événement a déjà eu lieu : il ne peut plus être publié dans l'agenda."
                 )
-            event = Event(
-                slug=editing.unique_slug(clock.to_local(locked.starts_at).date(), locked.title),
-                kind=locked.kind,
-                title=locked.title,
-                description=locked.description,
-                starts_at=locked.starts_at,
-                ends_at=locked.ends_at,
-                all_day=False,
-                mode=locked.mode,
-                venue=locked.venue,
-                city=locked.city,
-                status="published",
-                audience="all",
-                registration_provider=RELAYED,
-                waitlist=False,
-            )
-            db.session.add(event)
+            if locked.event is not None:  # a followed calendar's event, kept up to date as a draft
+                event = locked.event
+                event.status = "published"
+            else:
+                event = _new_event(locked)
             locked.event, locked.state = event, "published"
             locked.decided_by, locked.decided_at = user, clock.now()
             db.session.flush()
@@ -208,6 +206,28 @@ def publish(user, proposal: EventProposal) -> Event:
         raise ProposalRefused(
             "Un événement de même date et de même titre vient d'être créé : réessayez."
         ) from None
+    return event
+
+
+def _new_event(proposal: EventProposal) -> Event:
+    """The relayed event a typed-in proposal becomes."""
+    event = Event(
+        slug=editing.unique_slug(clock.to_local(proposal.starts_at).date(), proposal.title),
+        kind=proposal.kind,
+        title=proposal.title,
+        description=proposal.description,
+        starts_at=proposal.starts_at,
+        ends_at=proposal.ends_at,
+        all_day=False,
+        mode=proposal.mode,
+        venue=proposal.venue,
+        city=proposal.city,
+        status="published",
+        audience="all",
+        registration_provider=RELAYED,
+        waitlist=False,
+    )
+    db.session.add(event)
     return event
 
 

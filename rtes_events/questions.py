@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from . import audit
+from .checks import InvalidImport
 from .extensions import db
 from .formatting import answer_text, one_line
-from .import_checks import InvalidImport
 from .models import Answer, Event, Question, Registration
 from .models.events import fold
 from .models.questions import TYPES

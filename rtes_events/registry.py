@@ -7,19 +7,24 @@ from datetime import date
 
 from flask import current_app
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from . import clock
 from .extensions import db
 from .formatting import one_line
-from .models import Club, Event, Partner, Programme, Region, Theme, event_words
+from .models import CalendarSource, Club, Event, EventProposal, Partner, Programme, Region, Theme, event_words
 from .models.events import KINDS, fold
 from .models.search import WORD_LENGTH
 
 PERIODS = {"a-venir": "À venir", "passes": "Passés"}
-# The network's own events, or those it relays for members and partners (``proposals.py``).
-ORIGINS = {"rtes": "Événements du RTES", "adherents": "Proposés par les adhérents et partenaires"}
+# The network's own events, or those it relays (proposed in ``proposals.py``, or from a followed
+# calendar in ``sources``) for member authorities and for partner networks: see ``origin``.
+ORIGINS = {
+    "rtes": "Événements du RTES",
+    "adherents": "Relayés pour les collectivités adhérentes",
+    "partenaires": "Relayés pour les réseaux partenaires",
+}
 PUBLIC_STATUSES = ("published", "cancelled", "postponed")
 FEED_MIN_PAST = 10  # a bounded feed still carries this many past events, however old
 PROGRAMMES = select(Programme).order_by(Programme.name)
@@ -71,6 +76,7 @@ def events_query(filters: EventFilter = EventFilter()) -> Select:
             or_(
                 Event.club.has(Club.region_code == filters.region),
                 Event.partners.any(Partner.region_code == filters.region),
+                Event.relay_region_code == filters.region,
             )
         )
     if filters.theme:
@@ -87,11 +93,42 @@ def events_query(filters: EventFilter = EventFilter()) -> Select:
     if filters.programme:
         query = query.where(Event.programmes.any(Programme.slug == filters.programme))
     if filters.origine:
-        relayed = Event.proposal.has()
-        query = query.where(relayed if filters.origine == "adherents" else ~relayed)
+        query = query.where(ORIGIN_CLAUSES[filters.origine]())
     for word in fold(filters.q).split():
         query = query.where(Event.id.in_(_starting_with(word[:WORD_LENGTH])))
     return query
+
+
+def _for_partners():
+    """Relayed for a partner network: from a calendar that no member authority owns, or proposed by a
+    partner's account."""
+    return or_(
+        Event.calendar_source.has(CalendarSource.member_organisation_id.is_(None)),
+        and_(Event.calendar_source_id.is_(None), Event.proposal.has(EventProposal.partner_id.isnot(None))),
+    )
+
+
+def _for_members():
+    return or_(
+        Event.calendar_source.has(CalendarSource.member_organisation_id.isnot(None)),
+        and_(Event.calendar_source_id.is_(None), Event.proposal.has(EventProposal.partner_id.is_(None))),
+    )
+
+
+ORIGIN_CLAUSES = {
+    "rtes": lambda: and_(Event.calendar_source_id.is_(None), ~Event.proposal.has()),
+    "adherents": _for_members,
+    "partenaires": _for_partners,
+}
+
+
+def origin(event: Event) -> str:
+    """The ``origine`` of an event, as ``ORIGIN_CLAUSES`` select it."""
+    if source := event.calendar_source:
+        return "partenaires" if source.member_organisation_id is None else "adherents"
+    if event.proposal is not None:
+        return "partenaires" if event.proposal.partner_id is not None else "adherents"
+    return "rtes"
 
 
 def _starting_with(prefix: str) -> Select:
@@ -141,7 +178,8 @@ class EventPage(SelectPagination):
         return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
-LISTED = (selectinload(Event.club), selectinload(Event.proposal))  # what event lists show beyond the event
+# What event lists show beyond the event.
+LISTED = (selectinload(Event.club), selectinload(Event.proposal), selectinload(Event.calendar_source))
 
 
 def page_of(query: Select, number: int, per_page: int) -> EventPage:

@@ -13,9 +13,9 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import audit, clock, opt_outs, registry, uploads
+from .checks import InvalidImport, web_address
 from .extensions import db
 from .formatting import one_line
-from .import_checks import InvalidImport, web_address
 from .models import Event, Registration, Replay, ReplayCount, ReplayOptOut, ReplayResource
 from .models.replays import ACCESS, KINDS
 from .outbox import queue_registration_email

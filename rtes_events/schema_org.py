@@ -84,15 +84,20 @@ def locations(event: Event, page_url: str) -> list[dict]:
 
 
 def organisers(event: Event) -> list[dict]:
-    """The RTES, or for an event it relays the organisation that proposed it (« Proposé par »), then
-    the co-organising partners (the event's, then its club's)."""
+    """The RTES, or for an event it relays the organisation that proposed it (« Proposé par ») or owns
+    the calendar it comes from, then the co-organising partners (the event's, then its club's)."""
     partners = [{"@type": "Organization", "name": p.long_name or p.name} for p in event.co_organisers]
-    return [_proposer(event.proposal) if event.proposal else RTES, *partners]
+    if (source := event.calendar_source) is not None:
+        first = _organisation(source.owner_name, source.member_organisation)
+    elif (proposal := event.proposal) is not None:
+        first = _organisation(proposal.organisation, proposal.member_organisation)
+    else:
+        first = RTES
+    return [first, *partners]
 
 
-def _proposer(proposal) -> dict:
-    organisation = {"@type": "Organization", "name": clean_text(proposal.organisation)}
-    member = proposal.member_organisation
+def _organisation(name: str, member) -> dict:
+    organisation = {"@type": "Organization", "name": clean_text(name)}
     if member is not None and member.website:
         organisation["url"] = member.website
     return organisation

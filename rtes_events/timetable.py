@@ -17,9 +17,9 @@ from typing import NamedTuple
 from sqlalchemy import Select, bindparam, case, func, select
 
 from . import audit, clock, speakers
+from .checks import InvalidImport
 from .extensions import db
 from .formatting import hour, one_line
-from .import_checks import InvalidImport
 from .models import Event, Registration, Slot, SlotSpeaker, Speaker, registration_slots
 from .models.slots import KINDS
 from .permissions import can_manage, managed_events

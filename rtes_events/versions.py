@@ -45,6 +45,10 @@ TABLE_SCOPES = {
 PRIVATE_TABLES = {
     "alembic_version",
     "audit_entries",
+    # A followed calendar's refresh state changes every hour: what pages show of it is on its events
+    # (their rows change when a source's name or defaults reach them, ``sources.update``).
+    "calendar_sources",
+    "calendar_source_themes",
     "calendar_tokens",
     "data_versions",
     "outbox",

@@ -1,5 +1,6 @@
 """The outbox worker: passes that queue the reminders due, erase the sensitive answers whose time
-has come, and send what is due, run by ``rtes-events worker`` or in a thread."""
+has come, refresh the followed calendars due and send what is due, run by ``rtes-events worker`` or in
+a thread."""
 
 import threading
 import time
@@ -8,29 +9,46 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 
-from . import delivery, registrations, reminders
+from . import delivery, registrations, reminders, sources
 from .extensions import db
 
 BATCH = 100
-REMINDER_CHECK_SECONDS = 30.0  # reminders are looked for at most this often (and on the first pass)
+REMINDER_CHECK_SECONDS = 30.0  # reminders and calendars due are looked for at most this often
+SOURCES_SECONDS = 20.0  # calendars refreshed in one check for at most this long: e-mails wait no more
 
 
 def one_pass() -> tuple[int, int]:
-    """Queue the reminders due and erase the sensitive answers due, then send what is due
-    (``rtes-events worker --once``)."""
-    periodic()
+    """Queue the reminders due, erase the sensitive answers due, refresh the calendars due, then send
+    what is due (``rtes-events worker --once``)."""
+    reminders.queue_due()
+    _purge_sensitive_answers()
+    sources.refresh_due()
     return delivery.deliver_due(BATCH)
 
 
-def periodic() -> None:
-    """What the worker checks now and then: the reminders due, the sensitive answers to erase."""
-    reminders.queue_due()
+def _purge_sensitive_answers() -> None:
     registrations.purge_sensitive_answers(current_app.config["RTES_SENSITIVE_RETENTION_DAYS"])
 
 
+def _checks() -> None:
+    """Queue the reminders due, erase the sensitive answers due, then refresh the followed calendars
+    due (each on its own schedule); a failure is logged and the next check tries again."""
+    checks = (
+        ("reminders", reminders.queue_due),
+        ("sensitive answers", _purge_sensitive_answers),
+        ("sources", lambda: sources.refresh_due(SOURCES_SECONDS)),
+    )
+    for name, check in checks:
+        try:
+            check()
+        except Exception:  # the e-mails already queued still go; the next check retries
+            current_app.logger.exception("%s: check failed", name)
+            db.session.rollback()
+
+
 def run(interval: float, stop: threading.Event, report: Callable[[int, int], None] | None = None) -> None:
-    """Queue the reminders due (every ``REMINDER_CHECK_SECONDS``) and deliver what is due, then wait
-    ``interval`` seconds, until ``stop`` is set (in an app context).
+    """Queue the reminders and refresh the calendars due (every ``REMINDER_CHECK_SECONDS``) and
+    deliver what is due, then wait ``interval`` seconds, until ``stop`` is set (in an app context).
 
     A pass that fails (database restarting, …) is logged and the next one tries again.
     """
@@ -38,11 +56,7 @@ def run(interval: float, stop: threading.Event, report: Callable[[int, int], Non
     while not stop.is_set():
         if time.monotonic() >= next_check:
             next_check = time.monotonic() + REMINDER_CHECK_SECONDS
-            try:
-                periodic()
-            except Exception:  # the e-mails already queued still go; the next check retries
-                current_app.logger.exception("reminders: check failed")
-                db.session.rollback()
+            _checks()
         try:
             sent, failed = delivery.deliver_due(BATCH)
         except Exception:  # keep the worker alive: the next pass retries

@@ -16,7 +16,8 @@ from flask_migrate import upgrade
 
 from rtes_events import clock, create_app
 from rtes_events.extensions import db
-from rtes_events.models import Event
+from rtes_events.models import CalendarSource, Event
+from rtes_events.models.proposals import RELAYED
 
 from .postgres import PostgresServer, binaries
 from .redis_server import RedisServer, redis_installed
@@ -217,6 +218,22 @@ def new_event(**values) -> Event:
         "status": "published",
     }
     return Event(**{**defaults, **values})
+
+
+def new_relayed(source: CalendarSource | None = None, **values) -> Event:
+    """An event relayed from a followed calendar (a new one unless ``source`` is given) as a refresh
+    writes it: published, registration on the organiser's side; ``new_event``'s other defaults."""
+    source = source or CalendarSource(
+        url="https://agenda.example.org/ess.ics", name="Agenda ESS", publish=True
+    )
+    slug = values.get("slug", "relaye")
+    defaults = {"slug": slug, "title": "Événement relayé", "kind": "rencontre", "mode": "onsite"}
+    relay = {
+        "calendar_source": source,
+        "relay_uid": f"{slug}@agenda.example.org",
+        "registration_provider": RELAYED,
+    }
+    return new_event(**{**defaults, **relay, **values})
 
 
 @pytest.fixture

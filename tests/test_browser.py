@@ -29,7 +29,7 @@ from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.models import Event, SurveyAnswer
 
-from .conftest import PASSWORD, PERSON, free_port
+from .conftest import PASSWORD, PERSON, free_port, new_relayed
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -235,9 +235,28 @@ def ateliers(page) -> list[dict]:
     return [slots.nth(n).bounding_box() for n in range(4)]
 
 
+def relay_example() -> int:
+    """A followed calendar (in an app context) and one event relayed from it (``forum-relaye``, its id
+    returned)."""
+    event = new_relayed(
+        slug="forum-relaye",
+        title="Forum des achats responsables",
+        starts_at=clock.now() + timedelta(days=20),
+        ends_at=clock.now() + timedelta(days=20, hours=3),
+        city="Paris",
+        relay_url="https://www.cress-idf.example.org/agenda/forum",
+    )
+    db.session.add(event)
+    db.session.flush()
+    id = event.id
+    db.session.commit()
+    return id
+
+
 def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
     page = audited_page
     with live.app_context():
+        relay_example()
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
         token = registrations.register(event, {**PERSON}).registration.token
     paths = [
@@ -248,6 +267,7 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
         RENCONTRE,
         "/evenements/2024-06-20-mobiliser-les-fonds-et-programmes-europeens-au-service-du-developpement-de-l-ess/",
         f"/evenements/{event.slug}/inscription",
+        "/evenements/forum-relaye/",
         f"/inscription/{token}/",
         "/clubs/",
         "/clubs/club-ess-ile-de-france/",
@@ -572,6 +592,7 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
         registrations.register(event, {**PERSON})
         db.session.commit()
         upcoming = event.id
+        relayed = relay_example()  # its page leads to its calendar's and its decisions'
         past = db.session.scalar(  # the club's last session: its replay and attendance pages
             select(Event.id)
             .where(Event.club_id == event.club_id, Event.ends_at < clock.now())
@@ -594,12 +615,15 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
             page,
             live.url,
             visit,
-            ["/espace/", f"/espace/evenements/{upcoming}/", f"/espace/evenements/{past}/"],
+            ["/espace/", f"/espace/evenements/{upcoming}/", f"/espace/evenements/{past}/"]
+            + ([f"/espace/evenements/{relayed}/"] if email == "equipe@rtes.fr" else []),
         )
         context.close()
     assert sum(name.endswith("(club-idf@example.org)") for name in statuses) >= 10, sorted(statuses)
     assert len(statuses) >= 30, sorted(statuses)
     assert any(f"/{upcoming}/annuler" in name for name in statuses), sorted(statuses)
+    for shape in ("/espace/sources/nouvelle", "/espace/sources/1/retirer", f"/{relayed}/relais"):
+        assert any(shape in name for name in statuses), (shape, sorted(statuses))
     assert {name: status for name, status in statuses.items() if status != 200} == {}
     assert {name: rules for name, rules in found.items() if rules} == {}
     nu.check()

@@ -48,12 +48,15 @@ NOT_A_WORKSPACE_PAGE = {"manage.newsletter_preview"}
 
 def route_values(admin) -> dict[str, int]:
     """A demo object for each argument of the workspace's routes: an upcoming club session, a past one
-    (for its replay and attendance pages), an account, a member authority, a programme, a pending proposal."""
+    (for its replay and attendance pages), an account, a member authority, a programme, a pending proposal,
+    a followed calendar and an event relayed from it (for its relay page)."""
     from sqlalchemy import select
 
     from rtes_events import clock, proposals, questions
     from rtes_events.extensions import db
     from rtes_events.models import Event, MemberOrganisation, Programme, Slot, User
+
+    from .conftest import new_relayed
 
     club_sessions = select(Event.id).where(Event.club_id.is_not(None), Event.status == "published")
     past = db.session.scalar(
@@ -67,11 +70,15 @@ def route_values(admin) -> dict[str, int]:
         | {"starts_at": starts, "ends_at": starts + timedelta(hours=2)},
     )
     question = questions.add(db.session.get(Event, coming), {"label": "Déjeuner", "type": "oui-non"})
+    relayed = new_relayed(starts_at=starts, ends_at=starts + timedelta(hours=2))
+    db.session.add(relayed)
     db.session.commit()
     rencontre = db.session.scalars(select(Slot).limit(1)).one()
     return {
         "event_id": coming,
         "question_id": question.id,
+        "relay_event_id": relayed.id,
+        "source_id": relayed.calendar_source_id,
         "past_event_id": past,
         "user_id": db.session.scalar(select(User.id).where(User.id != admin.id)),
         "member_id": db.session.scalar(select(MemberOrganisation.id)),
@@ -102,7 +109,8 @@ def test_every_workspace_page_links_to_its_help_section(app, client, make_user):
             continue
         with app.test_request_context():
             after = rule.endpoint.startswith(("manage.replay", "manage.attendance"))
-            prefix = "past_" if after else "slot_" if "slot_id" in rule.arguments else ""
+            prefix = "past_" if after else "relay_" if rule.endpoint.startswith("manage.relay") else ""
+            prefix = prefix or ("slot_" if "slot_id" in rule.arguments else "")
             url = url_for(
                 rule.endpoint, **{name: values.get(prefix + name, values[name]) for name in rule.arguments}
             )

@@ -16,7 +16,7 @@ from rtes_events import questions, registrations, registry
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 
-from .conftest import PERSON, csrf_token, login
+from .conftest import PERSON, csrf_token, login, new_relayed
 
 HOSTILE = [
     "",
@@ -266,9 +266,13 @@ def workspace(client, site, make_user, make_event):
             "mode": "online",
         },
     )
+    relayed = new_relayed()
+    db.session.add(relayed)
     db.session.commit()
     ids = {
         "event": event.id,
+        "source": relayed.calendar_source_id,
+        "relayed": relayed.id,
         "past": past.id,
         "member": db.session.scalar(select(MemberOrganisation.id).limit(1)),
         "programme": db.session.scalar(select(Programme.id).limit(1)),
@@ -310,6 +314,9 @@ def workspace(client, site, make_user, make_event):
             "/espace/adherents/nouveau",
             "/espace/adherents/{member}/modifier",
             "/espace/propositions/{proposal}/",
+            "/espace/sources/nouvelle",
+            "/espace/sources/{source}/",
+            "/espace/evenements/{relayed}/relais",
             "/espace/indicateurs",
             "/espace/lettre",
             "/espace/pages/mentions-legales",

@@ -97,6 +97,19 @@ def test_the_package_has_no_import_cycle():
     )
 
 
+def test_no_core_service_imports_a_reader_of_outside_data():
+    """The importer and the followed calendars write events through the core (``editing``): only the
+    command line, the worker, the demo, the views and their forms call them."""
+    graph = import_graph()
+    readers = {"rtes_events.importer", *(name for name in graph if name.startswith("rtes_events.sources"))}
+    callers = {"rtes_events.cli", "rtes_events.worker", "rtes_events.demo.loader"}
+    for name, imported in graph.items():
+        if imported & readers and name not in readers | callers:
+            assert name.startswith(("rtes_events.views.", "rtes_events.forms.")), (
+                f"{name} imports {imported & readers}"
+            )
+
+
 def test_each_module_imports_on_its_own():
     """Each module imported first, with no other module of the package loaded before it (``__main__``,
     which runs the command line, aside)."""

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from wtforms import StringField
 
 from rtes_events import clock, questions, registrations
+from rtes_events.checks import InvalidImport
 from rtes_events.extensions import db
 from rtes_events.forms.fields import required
 from rtes_events.hookspecs import hookimpl
-from rtes_events.import_checks import InvalidImport
 from rtes_events.importer import import_data
 from rtes_events.models import Answer, AuditEntry, Event, Question, Registration
 

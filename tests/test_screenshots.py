@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from rtes_events import accounts, clock, proposals, registrations, registry
 from rtes_events.extensions import db
-from rtes_events.models import Event, MemberOrganisation
+from rtes_events.models import CalendarSource, Event, MemberOrganisation, Partner
 
 from .conftest import PASSWORD, PERSON
 from .test_browser import AXE, chromium, live, sign_in, violations  # noqa: F401 (fixtures)
@@ -32,7 +32,7 @@ WORKSPACE = {
     "sessions": "/espace/evenements/",
     "session": "/espace/evenements/{upcoming}/",
     "session-formulaire": "/espace/evenements/{upcoming}/modifier",
-    "programme": "/espace/evenements/{rencontre}/programme",
+    "programme": "/espace/evenements/{rencontre_id}/programme",
     "inscrits": "/espace/evenements/{upcoming}/inscrits",
     "questions": "/espace/evenements/{rencontre_id}/questions",
     "reponses": "/espace/evenements/{rencontre_id}/inscrits#chiffres",
@@ -43,6 +43,7 @@ WORKSPACE = {
     "adherents": "/espace/adherents/",
     "adherent-annee": "/espace/adherents/{member}",
     "propositions": "/espace/propositions/",
+    "calendriers": "/espace/sources/",
     "lettre": "/espace/lettre",
     "aide": "/espace/aide",
 }
@@ -84,6 +85,7 @@ def demo_values(app) -> dict:
             }
             | {"starts_at": starts, "ends_at": starts + timedelta(hours=3)},
         )
+        follow_calendars(admin)
         db.session.commit()
         rencontre = registry.by_slug("exemple-rencontre-nationale-alimentation")
         lunch, diet, _, access, _ = (question.id for question in rencontre.questions)
@@ -113,8 +115,43 @@ def demo_values(app) -> dict:
             "upcoming": event.id,
             "past": past,
             "member": db.session.scalar(select(MemberOrganisation.id)),
-            "rencontre": registry.by_slug("exemple-rencontre-nationale-alimentation").id,
         }
+
+
+def follow_calendars(admin) -> None:
+    """Two followed calendars as their refreshes leave them: one fine, one failing."""
+    cress = db.session.scalar(select(Partner).where(Partner.key == "cress-idf"))
+    member = db.session.scalar(select(MemberOrganisation).order_by(MemberOrganisation.name))
+    now = clock.now()
+    db.session.add_all(
+        [
+            CalendarSource(
+                url="https://www.cress-idf.example.org/agenda.ics",
+                name="Agenda de la CRESS Île-de-France",
+                partner=cress,
+                region_code="IDF",
+                publish=True,
+                created_by=admin,
+                checked_at=now - timedelta(minutes=20),
+                succeeded_at=now - timedelta(minutes=20),
+                next_check_at=now + timedelta(minutes=40),
+                event_count=12,
+            ),
+            CalendarSource(
+                url="https://agenda.example.org/evenements.ics",
+                name=f"Agenda de {member.name}",
+                member_organisation=member,
+                region_code=member.region_code,
+                created_by=admin,
+                checked_at=now - timedelta(minutes=5),
+                succeeded_at=now - timedelta(days=2),
+                next_check_at=now + timedelta(hours=4),
+                failures=3,
+                last_error="Le serveur du calendrier ne répond pas (délai de 20 s dépassé).",
+                event_count=4,
+            ),
+        ]
+    )
 
 
 def test_the_guides_screenshots_follow_the_interface(live, chromium):  # noqa: F811

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from rtes_events import clock, editing, formatting, timetable
+from rtes_events.checks import InvalidImport
 from rtes_events.extensions import db
-from rtes_events.import_checks import InvalidImport
 from rtes_events.importer import import_data
 from rtes_events.models import AuditEntry, Event, Slot, Speaker
 

@@ -32,16 +32,25 @@ ARGUMENTS = (
     "proposal_id",
     "slot_id",
     "question_id",
+    "source_id",
     "key",
 )
-# Workspace areas for admins only, by endpoint prefix.
-ADMIN_AREAS = ("manage.account", "manage.programme", "manage.member", "manage.proposal", "manage.site_page")
+# Workspace areas for admins only, by endpoint prefix (``manage.relay``: a relayed event's decisions).
+ADMIN_AREAS = (
+    "manage.account",
+    "manage.programme",
+    "manage.member",
+    "manage.proposal",
+    "manage.site_page",
+    "manage.relay",
+)
 
 
 @pytest.fixture
 def world(clubs, make_event, make_registration, make_user):
-    """Two clubs, each with a published session, a registrant and a draft; one account per role."""
-    from rtes_events.models import Club, Slot
+    """Two clubs, each with a published session, a registrant and a draft; one account per role; a
+    followed calendar added by each co-organiser (theirs: ``sources[role]``), one of the other region."""
+    from rtes_events.models import CalendarSource, Club, Slot
 
     own_club = db.session.scalar(select(Club).where(Club.slug == OWN_CLUB))
     other_club = db.session.scalar(select(Club).where(Club.slug == OTHER_CLUB))
@@ -65,6 +74,21 @@ def world(clubs, make_event, make_registration, make_user):
     db.session.commit()
     agent = make_user("member", email="agent@ville-exemple.fr")  # of a current member authority
     agent.member_organisation = member
+    users = {
+        "admin": make_user("admin"),
+        "coorganiser": make_user("coorganiser", clubs=[OWN_CLUB]),
+        "partner": make_user("coorganiser", partner="cress-idf"),
+        "member": agent,
+    }
+    sources = {
+        role: CalendarSource(url=f"https://{role}.example.org/agenda.ics", name=role, region_code="IDF")
+        for role in ("coorganiser", "partner")
+    }
+    for role, source in sources.items():
+        source.created_by = users[role]
+    other_source = CalendarSource(url="https://naq.example.org/agenda.ics", name=SECRET_TITLE + " (agenda)")
+    other_source.region_code = "NAQ"
+    db.session.add_all([*sources.values(), other_source])
     db.session.commit()
     return {
         "own": {
@@ -76,6 +100,7 @@ def world(clubs, make_event, make_registration, make_user):
             "proposal_id": 999_999,  # the proposals' queue is for admins only
             "slot_id": own.slots[0].id,
             "question_id": own_question.id,
+            "source_id": sources["coorganiser"].id,
             "key": "mentions-legales",  # the information pages are for admins only
         },
         "other": {
@@ -87,14 +112,11 @@ def world(clubs, make_event, make_registration, make_user):
             "proposal_id": 999_999,
             "slot_id": other.slots[0].id,
             "question_id": other_question.id,
+            "source_id": other_source.id,
             "key": "accessibilite",
         },
-        "users": {
-            "admin": make_user("admin"),
-            "coorganiser": make_user("coorganiser", clubs=[OWN_CLUB]),
-            "partner": make_user("coorganiser", partner="cress-idf"),
-            "member": agent,
-        },
+        "users": users,
+        "sources": {role: source.id for role, source in sources.items()},
     }
 
 
@@ -168,7 +190,7 @@ def test_nobody_reaches_what_is_not_theirs(app, client, world, role):
                 continue
             body = response.get_data(as_text=True)
             touches_other = bool(
-                set(rule.arguments) & {"event_id", "registration_id", "user_id", "question_id"}
+                set(rule.arguments) & {"event_id", "registration_id", "user_id", "question_id", "source_id"}
             )
             if role == "member" or touches_other or rule.endpoint.startswith(ADMIN_AREAS):
                 if rule.endpoint == "auth.change_password":
@@ -190,7 +212,7 @@ def test_co_organisers_reach_their_own_club(app, client, world, role):
     for rule in workspace_rules(app):
         if "GET" not in rule.methods or rule.endpoint.startswith(ADMIN_AREAS):
             continue
-        response = client.get(url(rule, world["own"]))
+        response = client.get(url(rule, {**world["own"], "source_id": world["sources"][role]}))
         assert response.status_code in (200, 409), (rule.endpoint, response.status_code)
 
 

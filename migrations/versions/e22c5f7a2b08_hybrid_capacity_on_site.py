@@ -5,7 +5,7 @@ The capacity of an existing hybrid event counted its room: it becomes its on-sit
 remote places unlimited.
 
 Revision ID: e22c5f7a2b08
-Revises: b25f1e2a6c02
+Revises: f23e1a2b3c4d
 Create Date: 2026-12-07 04:05:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e22c5f7a2b08"
-down_revision = "b25f1e2a6c02"
+down_revision = "f23e1a2b3c4d"
 branch_labels = None
 depends_on = None
 

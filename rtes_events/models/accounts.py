@@ -11,6 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import clock
 from ..extensions import db
 
+# How an account is told of its events' registrations, cancellations and waiting-list moves.
+NOTIFICATIONS = {"each": "À chaque fois", "digest": "Un résumé quotidien", "none": "Jamais"}
+
 ROLES = {
     "admin": "Équipe du réseau (administration)",
     "coorganiser": "Co-organisateur·rice de club",
@@ -47,6 +50,7 @@ class User(UserMixin, db.Model):
         ForeignKey("member_organisations.id"), index=True
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notifications: Mapped[str] = mapped_column(String(10), default="none")
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)

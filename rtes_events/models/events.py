@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     event,
     inspect,
 )
@@ -105,7 +106,10 @@ class Event(Scheduled, db.Model):
     __tablename__ = "events"
     # The agenda finds, counts and sorts upcoming events from this index alone, without reading
     # the events (``id`` too, which PostgreSQL's indexes do not carry as SQLite's carry the rowid).
-    __table_args__ = (Index("ix_events_ends_at_status_starts_at_id", "ends_at", "status", "starts_at", "id"),)
+    __table_args__ = (
+        Index("ix_events_ends_at_status_starts_at_id", "ends_at", "status", "starts_at", "id"),
+        UniqueConstraint("calendar_source_id", "relay_uid", "relay_recurrence_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(120), unique=True, default=lambda: f"{uuid.uuid4()}@rtes.fr")
@@ -134,6 +138,12 @@ class Event(Scheduled, db.Model):
     audience: Mapped[str] = mapped_column(String(20), default="all")
     audience_note: Mapped[str | None] = mapped_column(String(300))
     participants: Mapped[int | None] = mapped_column(Integer)
+    # Check-in is open on the event's days; organisers may reopen it until this time to correct it.
+    checkin_reopened_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the organisers closed the attendance: attestations are then issued (and sent when
+    # ``send_attestations``).
+    attendance_closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    send_attestations: Mapped[bool] = mapped_column(Boolean, default=False)
     participants_note: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
     postponed_from: Mapped[date | None] = mapped_column(Date)
@@ -145,6 +155,22 @@ class Event(Scheduled, db.Model):
     # What partner plugins keep about the event (``rtes_import_fields``), e.g. ``cnfpt_code``.
     plugin_data: Mapped[dict] = mapped_column(JSON, default=dict)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # An event relayed from a followed calendar (models/sources.py): its source, its UID and
+    # RECURRENCE-ID there ('' for a single event), its own page, the fingerprint of what the feed last
+    # said (SEQUENCE, LAST-MODIFIED and content), its region; and the team's decisions, which a refresh
+    # keeps: hidden from the agenda, themes or region chosen by hand, relay stopped (no more updates).
+    calendar_source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calendar_sources.id", ondelete="CASCADE"), index=True
+    )
+    relay_uid: Mapped[str | None] = mapped_column(String(255))
+    relay_recurrence_id: Mapped[str | None] = mapped_column(String(40))
+    relay_url: Mapped[str | None] = mapped_column(String(500))
+    relay_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    relay_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    relay_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    relay_themes_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    relay_region_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    relay_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
@@ -163,6 +189,8 @@ class Event(Scheduled, db.Model):
     questions = relationship("Question", order_by="Question.position", cascade="all, delete-orphan")
     # Set on an event relayed for a member or partner (models/proposals.py): who proposed it.
     proposal = relationship("EventProposal", back_populates="event", uselist=False)
+    calendar_source = relationship("CalendarSource", back_populates="events")
+    relay_region = relationship("Region")
 
     # Changes that a calendar client must see: they bump ``sequence``.
     SCHEDULE_FIELDS = ("starts_at", "ends_at", "all_day", "mode", "venue", "city", "status")
@@ -183,6 +211,10 @@ class Event(Scheduled, db.Model):
             if partner not in seen:
                 seen.append(partner)
         return seen
+
+    @property
+    def is_relayed_from_source(self) -> bool:
+        return self.calendar_source_id is not None
 
     @property
     def is_past(self) -> bool:

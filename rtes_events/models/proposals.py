@@ -43,6 +43,11 @@ class EventProposal(Scheduled, db.Model):
     city: Mapped[str | None] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
     registration_url: Mapped[str | None] = mapped_column(String(500))
+    # A followed calendar's new event waiting for moderation (models/sources.py): ``event`` is already
+    # there, as a draft that the refreshes keep up to date and that publishing makes public.
+    calendar_source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calendar_sources.id", ondelete="CASCADE"), index=True
+    )
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), unique=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -54,6 +59,7 @@ class EventProposal(Scheduled, db.Model):
     member_organisation = relationship("MemberOrganisation")
     partner = relationship("Partner")
     event = relationship("Event", back_populates="proposal")
+    calendar_source = relationship("CalendarSource")
 
     @property
     def state_label(self) -> str:

@@ -3,7 +3,7 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -29,6 +29,10 @@ MODES = {"onsite": "Sur place", "remote": "À distance"}
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def new_checkin_code() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class Registration(db.Model):
@@ -58,6 +62,10 @@ class Registration(db.Model):
     mode: Mapped[str | None] = mapped_column(String(10))
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    # What the QR code at the door carries: opaque, and nothing else; void once cancelled.
+    checkin_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_checkin_code)
+    # Added at the door by the organisers, without registering beforehand.
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_at: Mapped[datetime] = mapped_column(DateTime)
     plugin_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     partner_reference: Mapped[str | None] = mapped_column(String(120))

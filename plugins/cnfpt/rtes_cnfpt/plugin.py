@@ -5,8 +5,8 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length
 
+from rtes_events.checks import InvalidImport
 from rtes_events.hookspecs import hookimpl
-from rtes_events.import_checks import InvalidImport
 from rtes_events.permissions import can_manage
 
 from . import forwarding, session

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 
+from rtes_events.checks import InvalidImport
 from rtes_events.hookspecs import hookimpl
-from rtes_events.import_checks import InvalidImport
 from rtes_events.permissions import can_manage
 
 PROVIDER = "idealco"

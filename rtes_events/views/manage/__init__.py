@@ -13,6 +13,7 @@ from ...models import Event, Registration
 from ...permissions import can_manage
 from ...plugins import hook
 from ...security import private
+from ...sources import may_add
 
 bp = Blueprint("manage", __name__, url_prefix="/espace")
 
@@ -50,18 +51,26 @@ def allowed(obj, action: str):
     return obj
 
 
+MAX_ID = 2**31 - 1  # beyond the databases' integers: no row has such an id
+
+
+def row(model, id: int):
+    """The ``model`` row of ``id``, or None (also for an id no database integer holds)."""
+    return db.session.get(model, id) if id <= MAX_ID else None
+
+
 def event_for(event_id: int, action: str = "view") -> Event:
-    return allowed(db.session.get(Event, event_id), action)
+    return allowed(row(Event, event_id), action)
 
 
 def registration_for(event: Event, registration_id: int, action: str = "registrants") -> Registration:
-    registration = db.session.get(Registration, registration_id)
+    registration = row(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
         abort(404)
     return allowed(registration, action)
 
 
-# The workspace menu: (label, endpoint, action the user needs on the workspace).
+# The workspace menu: (label, endpoint, action the user needs on the workspace, or who may see it).
 MENU = (
     ("Sessions", "manage.events", "view"),
     ("Nouvelle session", "manage.event_new", "view"),
@@ -69,10 +78,15 @@ MENU = (
     ("Programmes", "manage.programme_list", "programmes"),
     ("Adhérents", "manage.members", "members"),
     ("Propositions", "manage.proposals_queue", "proposals"),
+    ("Calendriers suivis", "manage.sources_list", may_add),
     ("Indicateurs", "manage.indicators", "view"),
     ("Agenda de la lettre", "manage.newsletter", "view"),
     ("Pages d'information", "manage.site_pages_list", "pages"),
 )
+
+
+def _shown(user, action) -> bool:
+    return action(user) if callable(action) else can_manage(user, None, action)
 
 
 @bp.app_context_processor
@@ -81,7 +95,7 @@ def menu():
         items = [
             {"label": label, "url": url_for(endpoint)}
             for label, endpoint, action in MENU
-            if can_manage(current_user, None, action)
+            if _shown(current_user, action)
         ]
         return items + [item for items in hook().rtes_menu_items(user=current_user) for item in items]
 
@@ -108,6 +122,7 @@ from . import (  # noqa: E402,F401
     registrants,
     replays,
     site_pages,
+    sources,
     surveys,
     timetable,
 )

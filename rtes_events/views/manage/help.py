@@ -28,6 +28,7 @@ SECTION_OF_MODULE = {
     "members": "adherents",
     "member_year": "adherents",
     "proposals": "propositions",
+    "sources": "calendriers",
     "newsletter": "lettre",
     "site_pages": "pages-information",
 }

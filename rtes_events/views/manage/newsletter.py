@@ -63,12 +63,20 @@ def parse_selection(args) -> tuple[Selection, list[str]]:
     return Selection(filters), [f"Le nombre de semaines doit être un nombre entier de 1 à {MAX_WEEKS}."]
 
 
+def relayed(event: Event) -> str | None:
+    """« Relayé depuis » the calendar of an event it comes from, or « Proposé par » its organisation."""
+    if event.calendar_source is not None:
+        return f"Relayé depuis {event.calendar_source.name}"
+    return f"Proposé par {event.proposal.organisation}" if event.proposal is not None else None
+
+
 def blocks(selection: Selection, events: list[Event]) -> tuple[str, str]:
     """The block of ``events`` as e-mail HTML and as plain text."""
     values = {
         "selection": selection,
         "events": events,
         "event_url": lambda event: external_url("public.event", slug=event.slug),
+        "relayed": relayed,
         "agenda_url": external_url("public.agenda", **selection.filters.as_args()),
     }
     return (

@@ -30,7 +30,7 @@ def proposal(proposal_id: int):
     proposal = proposal_for(proposal_id)
     form = refusal = None
     messages = []
-    if proposal.state == "pending":
+    if proposal.state == "pending" and proposal.calendar_source_id is None:
         form = ProposalForm(data=None if request.method == "POST" else ProposalForm.initial(proposal))
         refusal = RefusalForm(formdata=None, prefix="refus")
         if form.validate_on_submit():
@@ -46,6 +46,10 @@ def proposal(proposal_id: int):
                     "success",
                 )
                 return redirect(url_for("manage.proposal", proposal_id=proposal.id), 303)
+    elif proposal.state == "pending":
+        refusal = RefusalForm(formdata=None, prefix="refus")
+        if request.method == "POST":
+            messages.append("Cet événement vient d'un calendrier suivi : il se modifie à sa source.")
     elif request.method == "POST":
         messages.append("Cette proposition est déjà traitée : elle ne peut plus être modifiée.")
     status = 200 if request.method == "GET" else 409 if messages else 422
@@ -76,7 +80,7 @@ def proposal_refuse(proposal_id: int):
     if not refusal.validate():
         form = (
             ProposalForm(formdata=None, data=ProposalForm.initial(proposal))
-            if proposal.state == "pending"
+            if proposal.state == "pending" and proposal.calendar_source_id is None
             else None
         )
         return render_template(

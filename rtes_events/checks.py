@@ -1,5 +1,6 @@
-"""What import files must hold: the error that refuses a file, and the checks of values that the
-importers of events, programmes and replays share."""
+"""Checks of outside data, owned by the core and shared by its readers (the importer, followed
+calendars) and by the services that parse their parts (programmes, replays): the error that refuses
+data, and web addresses."""
 
 from urllib.parse import urlsplit
 
@@ -7,7 +8,7 @@ from .formatting import one_line
 
 
 class InvalidImport(ValueError):
-    """The file does not follow the schema; the message says where, in French."""
+    """The data does not follow its schema; the message says where, in French."""
 
 
 def web_address(text) -> str | None:
