@@ -196,7 +196,7 @@ def reminder_message(registration: Registration, offset: int, starts_at: str):
     ):
         raise outbox.Dropped
     stop_url = external_url("reminders.stop", token=stop_token(registration))
-    with_link = offset < DAY and event.mode in WITH_LINK and bool(event.online_url)
+    with_link = offset < DAY and registration.online_link is not None
     return registration_message(
         registration,
         REMINDER,
@@ -287,12 +287,13 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         return 0
     from .mail import compose
     from .questions import summary
-    from .registrants import counts
+    from .registrants import counts, counts_by_mode
 
     people = organisers(event)
     context = {
         "event": event,
         "counts": counts(event),
+        "by_mode": counts_by_mode(event),
         "answer_counts": summary(event, details=False),
         "event_url": external_url("public.event", slug=event.slug),
         "signin_url": external_url("manage.signin_sheet", event_id=event.id),
