@@ -287,6 +287,9 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         "answer_counts": summary(event, details=False),
         "event_url": external_url("public.event", slug=event.slug),
         "signin_url": external_url("manage.signin_sheet", event_id=event.id),
+        # The check-in page and the badges (DESIGN §4), by their paths until their views are merged.
+        "checkin_url": _workspace_url(event, "accueil"),
+        "badges_url": _workspace_url(event, "badges.pdf"),
         "registrants_url": external_url("manage.registrants", event_id=event.id),
     }
     confirmed = context["counts"]["confirmed"]
@@ -304,3 +307,7 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         )
         outbox.enqueue("email", user.email, title, message.as_string())
     return len(people)
+
+
+def _workspace_url(event: Event, page: str) -> str:
+    return f"{current_app.config['RTES_BASE_URL'].rstrip('/')}/espace/evenements/{event.id}/{page}"

@@ -437,6 +437,8 @@ def test_the_organisers_get_the_count_and_the_sign_in_sheet_the_day_before(
     assert "Réponses aux questions : 2 déjeuners" in body  # the organisers' questions, counted
     sheet = f"/espace/evenements/{session.id}/emargement"
     assert f"http://rtes.test{sheet}" in body
+    for page in ("accueil", "badges.pdf"):  # the check-in page and the badges
+        assert f"http://rtes.test/espace/evenements/{session.id}/{page}" in body
     login(client, own)
     assert client.get(sheet).status_code == 200
 
