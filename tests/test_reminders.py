@@ -528,7 +528,7 @@ def test_the_demo_s_example_gets_its_day_before_reminder_once_and_not_the_cancel
     worker_pass()
     [(recipient, message)] = reminders_sent()
     assert recipient == "alix.durand@example.org"
-    assert message["Subject"].startswith("Rappel : Exemple — Webinaire de demain")
+    assert message["Subject"].startswith("Rappel : Exemple — Webinaire à venir")
 
 
 def test_rtes_events_worker_once_queues_and_sends_the_reminders_due(
