@@ -9,6 +9,7 @@ from sqlalchemy import select
 from .. import clock, registrations
 from ..extensions import db
 from ..models import Event, Registration
+from . import dated
 
 SLUG = "exemple-webinaire-rappels-demain"
 PEOPLE = (
@@ -39,10 +40,7 @@ def item(title_prefix: str) -> dict:
         "slug": SLUG,
         "kind": "webinaire",
         "title": title_prefix + "Webinaire à venir : les rappels avant l'événement",
-        "start": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M"),
-        "end": end.date().isoformat(),
-        "end_time": end.strftime("%H:%M"),
+        **dated(start, end),
         "mode": "online",
         "online_url": "https://visio.example.org/rtes-rappels",
         "summary": "Session d'exemple de la démonstration : ses deux inscriptions datent d'avant-hier ; "

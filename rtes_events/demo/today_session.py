@@ -10,6 +10,7 @@ from sqlalchemy import select
 from .. import clock, outbox
 from ..extensions import db
 from ..models import Event, Registration
+from . import dated
 
 SLUG = "exemple-club-ile-de-france-aujourd-hui"
 HOURS = (time(14), time(17))  # Paris time, when the demo starts early enough
@@ -39,9 +40,7 @@ def item(title_prefix: str) -> dict:
         "slug": SLUG,
         "kind": "club",
         "title": title_prefix + "Club Île-de-France : la session du jour",
-        "start": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M"),
-        "end_time": end.strftime("%H:%M"),
+        **dated(start, end),
         "mode": "onsite",
         "venue": "Maison de l'ESS",
         "city": "Paris",
