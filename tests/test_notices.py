@@ -2,6 +2,7 @@
 list as it happens, in a daily digest, or not at all, only for the events whose registrants they may
 see; the choice made on « Mon compte »."""
 
+import threading
 from datetime import time, timedelta
 
 import pytest
@@ -95,6 +96,8 @@ def test_the_digest_goes_once_a_day_in_the_morning_with_what_changed_since_the_l
     today = clock.local_today()
     at(monkeypatch, today, 6)
     camille = make_registration(session)
+    camille.created_at = clock.now()  # the column's default reads the real clock
+    db.session.commit()
     assert notices.queue_digests() == 0  # before the digest's hour
     at(monkeypatch, today, 9)
     assert notices.queue_digests() == 1  # only the own club's organiser has news
@@ -140,3 +143,29 @@ def test_a_member_account_has_no_organisers_notices(client, make_user):
     member = make_user("member")
     login(client, member)
     assert client.get("/espace/compte").status_code == 403
+
+
+def test_two_workers_at_the_same_instant_make_the_day_s_digest_once(
+    app, monkeypatch, session, make_user, make_registration
+):
+    """Two workers (threads, each its own database connection) ask for the day's digest together."""
+    told(make_user, "digest")
+    registration = make_registration(session)
+    registration.created_at = at(monkeypatch, clock.local_today(), 9) - timedelta(hours=1)
+    db.session.commit()
+    barrier, queued = threading.Barrier(2, timeout=30), []
+
+    def run():
+        with app.app_context():
+            barrier.wait()
+            queued.append(notices.queue_digests())
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(queued) == [0, 1]
+    digests = select(OutboxMessage).where(OutboxMessage.purpose == notices.DIGEST)
+    assert len(db.session.scalars(digests).all()) == 1
