@@ -551,6 +551,7 @@ def test_every_workspace_page_passes_the_accessibility_rules_and_the_days_pages_
         "/espace/comptes/",
         "/espace/comptes/inviter",
         "/espace/mot-de-passe",
+        "/espace/compte",
         "/espace/pages/",
         "/espace/pages/accessibilite",
         f"/espace/evenements/{event_id}/questionnaire",
