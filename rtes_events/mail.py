@@ -23,6 +23,7 @@ SUBJECTS = {
     "cancelled": "Inscription annulée : {title}",
     "resent": "Votre inscription : {title}",
     "changed": "{change} : {title}",
+    "updated": "Inscription modifiée : {title}",
     "replay_published": "Replay disponible : {title}",
     "survey": "Votre avis sur : {title}",
 }

@@ -330,8 +330,8 @@ def test_counts_per_mode_and_atelier(client, today, make_registration, organiser
         Slot(event_id=today.id, starts=clock_time(14), ends=clock_time(15), title=title, choice="Ateliers")
         for title in ("Circuits courts", "Tiers-lieux")
     ]
-    db.session.add_all(ateliers)
     people = [make_registration(today, email=f"{n}@example.org") for n in range(3)]
+    db.session.add_all(ateliers)
     today.mode = "hybrid"
     for person, mode, atelier in zip(people, ["onsite", "onsite", "remote"], [0, 1, 1], strict=True):
         person.mode, person.slots = mode, [ateliers[atelier]]

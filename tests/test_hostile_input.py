@@ -324,6 +324,7 @@ def workspace(client, site, make_user, make_event):
             "/espace/pages/donnees-personnelles",
             "/espace/pages/accessibilite",
             "/espace/mot-de-passe",
+            "/espace/compte",
         )
     ]
 

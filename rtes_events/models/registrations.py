@@ -103,12 +103,30 @@ class Registration(db.Model):
         return self.status in ACTIVE
 
     @property
+    def is_remote(self) -> bool:
+        """Attends online: an online event, or a hybrid one not on site (a hybrid registration made
+        before modes existed has none, and keeps the link it was sent)."""
+        return self.event.mode == "online" or (self.event.mode == "hybrid" and self.mode != "onsite")
+
+    @property
+    def is_onsite(self) -> bool:
+        """Attends in the room: an on-site event, or a hybrid one not remote."""
+        return self.event.mode == "onsite" or (self.event.mode == "hybrid" and self.mode != "remote")
+
+    @property
+    def online_link(self) -> str | None:
+        """The event's private online link when this registration may see it (holds a place, attends
+        remotely, the event not cancelled), else None."""
+        event = self.event
+        if self.status in ("confirmed", "attended") and self.is_remote and event.status != "cancelled":
+            return event.online_url or None
+        return None
+
+    @property
     def shows_checkin_code(self) -> bool:
-        """Confirmed for a place in the room (an on-site event, or hybrid and not remote): the
-        check-in code is shown (e-mail, management page, ticket); cancelled, it is void."""
-        mode = self.event.mode
-        onsite = mode == "onsite" or (mode == "hybrid" and self.mode != "remote")
-        return onsite and self.status in ("confirmed", "attended")
+        """Confirmed for a place in the room: the check-in code is shown (e-mail, management page,
+        ticket); cancelled, it is void."""
+        return self.is_onsite and self.status in ("confirmed", "attended")
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
