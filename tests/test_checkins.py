@@ -12,9 +12,9 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from rtes_events import checkins, clock
+from rtes_events import checkins, clock, delivery, outbox
 from rtes_events.extensions import db
-from rtes_events.models import AuditEntry, CheckIn, Event, Registration
+from rtes_events.models import AuditEntry, CheckIn, Event, OutboxMessage, Registration
 
 from .conftest import csrf_token, login
 from .test_manage_registrants import organiser, session  # noqa: F401 (fixtures)
@@ -223,6 +223,10 @@ def test_the_plain_form_finds_by_name_walk_ins_count_and_attendance_follows(
     }
     attendance = client.get(f"/espace/evenements/{today.id}/presences")
     assert attendance.status_code == 200
+    message = outbox.queue_registration_email(walk_in, "confirmed")  # e.g. a message to every registrant
+    db.session.commit()
+    delivery.deliver_due(10)
+    assert db.session.get(OutboxMessage, message.id).status == "dropped"  # the walk-in has no address
 
 
 def test_check_in_opens_at_midnight_closes_at_the_end_and_reopens(
