@@ -300,7 +300,10 @@ class Themes:
 
     def named(self, names: list[str]) -> list[Theme]:
         """The themes of these names, sorted by name."""
-        slugs = [self._slugs.setdefault(name, slugify(name)) for name in names]
+        for name in names:
+            if name not in self._slugs:
+                self._slugs[name] = slugify(name)
+        slugs = [self._slugs[name] for name in names]
         if missing := {slug for slug in slugs if slug not in self._found}:
             query = select(Theme).where(Theme.slug.in_(missing))
             self._found.update((theme.slug, theme) for theme in db.session.scalars(query))
