@@ -1,23 +1,34 @@
-"""The sessions service: the one place the workspace creates and changes events.
+"""The sessions service: the one place events are created and changed, by the workspace and by the
+readers of outside data (the importer, followed calendars, accepted proposals).
 
-Each change is checked with ``permissions.can_manage``, committed together with its audit entry,
-then handed to ``registrations.event_updated`` as imports are: the model bumps SEQUENCE on a change
-of time, place or status, and the registrants then get the « changed » e-mail with the updated
-``.ics``; feeds follow from the stored event.
+The workspace's changes are checked with ``permissions.can_manage``, committed together with their
+audit entry, then handed to ``registrations.event_updated``; a reader's new events are ``added``
+or, for a whole import, written by ``write_many`` and announced after the commit (``announce``). All
+assign values by the same rules (``apply``), themes by name (``Themes``) and speakers by name and
+organisation (``speakers.Speakers``): the model bumps SEQUENCE on a change of time, place or status,
+the registrants then get the « changed » e-mail with the updated ``.ics``, and the data versions
+follow the session's writes (``versions``).
 """
 
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from types import SimpleNamespace
 
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
-from . import audit, clock, registrations, timetable
+from . import audit, clock, questions, registrations, replays, speakers, timetable
 from .checks import InvalidImport
 from .extensions import db
 from .formatting import when
-from .models import Club, Event, EventSpeaker, Theme
-from .models.events import BACKEND, KINDS
+from .models import Club, Event, EventSpeaker, Replay, Theme
+from .models.events import BACKEND, KINDS, event_partners, event_themes, search_text
+from .models.programmes import event_programmes
+from .models.search import event_words, words
 from .permissions import can_manage, managed_clubs
 
 # What the session form sets, with the words the audit log uses for each.
@@ -46,6 +57,7 @@ FIELDS = {
     "themes": "thèmes",
     "reminders": "rappels",
 }
+SLUGS_A_QUERY = 500  # stored events looked up together
 # What a duplicate takes from its model, besides themes, partners and speakers.
 COPIED = (
     "kind",
@@ -147,13 +159,20 @@ def refusal(event: Event, action: str) -> str | None:
     return None
 
 
+def added(data: dict, **columns) -> Event:
+    """A new event with a free slug from its date and title, added to the session: ``data`` as
+    ``apply`` takes it, and ``columns`` outside the session form (status, origin, registration)."""
+    event = Event(slug=unique_slug(clock.to_local(data["starts_at"]).date(), data["title"]), **columns)
+    apply(event, data)
+    db.session.add(event)  # once whole: the themes' queries flush what the session holds
+    return event
+
+
 def create(user, data: dict) -> Event:
     """A new draft from the values of the session form (``FIELDS``, ``themes`` as names)."""
     if not may_create(user, data["kind"], data.get("club")):
         raise EditingRefused("Vous ne pouvez pas créer ce type de session dans ce club.")
-    event = Event(status="draft", slug=unique_slug(clock.to_local(data["starts_at"]).date(), data["title"]))
-    db.session.add(event)
-    apply(event, data)
+    event = added(data, status="draft")
     try:
         db.session.flush()
     except IntegrityError:  # another session of the same date and title, created at the same instant
@@ -276,17 +295,34 @@ def event_slug(item: dict) -> str:
     return slugify(f"{item['start']} {item['title']}", max_length=120, word_boundary=True, backend=BACKEND)
 
 
+class Themes:
+    """Themes found by name, created when new, each read once: one lookup for a whole import."""
+
+    def __init__(self):
+        self._found: dict[str, Theme] = {}
+        self._slugs: dict[str, str] = {}  # slugify is slow: once a name
+
+    def named(self, names: list[str]) -> list[Theme]:
+        """The themes of these names, sorted by name."""
+        for name in names:
+            if name not in self._slugs:
+                self._slugs[name] = slugify(name)
+        slugs = [self._slugs[name] for name in names]
+        if missing := {slug for slug in slugs if slug not in self._found}:
+            query = select(Theme).where(Theme.slug.in_(missing))
+            self._found.update((theme.slug, theme) for theme in db.session.scalars(query))
+        themes = []
+        for name, slug in zip(names, slugs, strict=True):
+            if slug not in self._found:
+                self._found[slug] = Theme(slug=slug, name=name)
+                db.session.add(self._found[slug])
+            themes.append(self._found[slug])
+        return sorted(themes, key=lambda t: t.name)
+
+
 def themes_named(names: list[str]) -> list[Theme]:
     """The themes of these names, created when new, sorted by name."""
-    themes = []
-    for name in names:
-        slug = slugify(name)
-        theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
-        if theme is None:
-            theme = Theme(slug=slug, name=name)
-            db.session.add(theme)
-        themes.append(theme)
-    return sorted(themes, key=lambda t: t.name)
+    return Themes().named(names)
 
 
 def _check(user, event: Event, action: str, step: str | None = None) -> None:
@@ -297,13 +333,18 @@ def _check(user, event: Event, action: str, step: str | None = None) -> None:
 
 
 def apply(event: Event, data: dict) -> list[str]:
-    """Assign the values that differ (the session form's, or a followed calendar's: ``sources``), with
-    ``themes`` as names; the names of those that changed, in ``FIELDS`` order."""
+    """Assign the values that differ (the session form's, or a reader's: ``sources``, ``proposals``),
+    with ``themes`` as names; the names of those that changed, in ``FIELDS`` order."""
+    values = {name: data[name] for name in FIELDS if name in data}
+    if "themes" in values:
+        values["themes"] = themes_named(values["themes"])
+    return _assign(event, values)
+
+
+def _assign(event: Event, values: dict) -> list[str]:
+    """Assign the values that differ; the names of those that changed."""
     changed = []
-    for name in FIELDS:
-        if name not in data:
-            continue
-        value = themes_named(data[name]) if name == "themes" else data[name]
+    for name, value in values.items():
         if getattr(event, name) != value:
             setattr(event, name, value)
             changed.append(name)
@@ -311,8 +352,187 @@ def apply(event: Event, data: dict) -> list[str]:
 
 
 def _commit(event: Event, sequence: int) -> None:
-    """Commit, then do what the importer does after an edit: promotion and « changed » e-mails."""
+    """Commit, then what follows an edit (as ``announce`` after an import): promotion and « changed »
+    e-mails."""
     rescheduled = event.sequence != sequence
     event_id = event.id
     db.session.commit()
     registrations.event_updated(event_id, rescheduled)
+
+
+# A whole import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Written:
+    """What ``write_many`` did: the slugs, in the order given."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    edited: list[tuple[str, int, bool]] = field(default_factory=list)  # (slug, id, rescheduled)
+
+
+def write_many(
+    parsed: list[dict], written: Written | None = None, progress: Callable[[int], None] | None = None
+) -> Written:
+    """Create or update events read by the importer, by slug: each a dict of ``slug``, ``values``
+    (the columns, ``club`` a Club), ``relations`` (``partners``, ``themes`` as names, ``people`` as
+    ((name, organisation), role)), ``plugin_data``, ``replay``, ``programmes``, ``timetable`` and
+    ``questions`` (None: left as they are). The stored ones are read a few hundred at a time and
+    changed in one flush, the new ones inserted together with their links and search words, then
+    their replays, programmes and questions; ``progress(1)`` after each. Not committed: the caller
+    commits, then ``announce``."""
+    written = written if written is not None else Written()
+    themes, found = Themes(), speakers.Speakers().read_all()
+    stored = _stored_events([item["slug"] for item in parsed])
+    with db.session.no_autoflush:
+        updated = {
+            item["slug"]: _update_event(stored[item["slug"]], item, themes, found)
+            for item in parsed
+            if item["slug"] in stored
+        }
+        new = [item for item in parsed if item["slug"] not in stored]
+        links = [
+            (
+                themes.named(item["relations"]["themes"]),
+                [found.get(name, org) for (name, org), _ in item["relations"]["people"]],
+            )
+            for item in new
+        ]
+    db.session.flush()
+    created = _insert_events(new, links)
+    with_replay = [item["slug"] for item in parsed if item["replay"] is not None]
+    stored_replays = {
+        replay.event.slug: replay
+        for query in _by_slugs(select(Replay).join(Replay.event), with_replay)
+        for replay in db.session.scalars(query)
+    }
+    for item in parsed:
+        slug = item["slug"]
+        if slug in created:
+            event_id, ends_at, changed = created[slug], item["values"]["ends_at"], True
+        else:
+            event, sequence, changed = updated[slug]
+            event_id, ends_at = event.id, event.ends_at
+        if item["replay"] is not None:
+            with db.session.no_autoflush:  # the replays are written together
+                changed |= replays.apply_import(event_id, ends_at, item["replay"], stored_replays.get(slug))
+        if item["timetable"] is not None or item["questions"] is not None:  # what needs the event itself
+            event = db.session.get(Event, event_id) if slug in created else event
+            changed |= timetable.apply_import(event, item["timetable"], found)
+            changed |= questions.apply_import(event, item["questions"])
+        if slug in created:
+            written.created.append(slug)
+        elif changed:
+            written.updated.append(slug)
+            written.edited.append((slug, event.id, event.sequence != sequence))
+        else:
+            written.unchanged.append(slug)
+        if progress:
+            progress(1)
+    return written
+
+
+def announce(written: Written) -> list[tuple[str, list]]:
+    """After the commit of ``write_many``, what follows an edit for each event changed (promotion and
+    « changed » e-mails); the slugs with registrations promoted from the waiting list, and those."""
+    told = []
+    for slug, event_id, rescheduled in written.edited:
+        if promoted := registrations.event_updated(event_id, rescheduled):
+            told.append((slug, promoted))
+    return told
+
+
+def _stored_events(slugs: list[str]) -> dict[str, Event]:
+    """The stored events of these slugs, with the relations an import compares, in a few queries."""
+    return {
+        event.slug: event
+        for query in _by_slugs(select(Event), slugs)
+        for event in db.session.scalars(
+            query.options(
+                selectinload(Event.themes), selectinload(Event.partners), selectinload(Event.programmes)
+            )
+        )
+    }
+
+
+def _by_slugs(query, slugs: list[str]):
+    """``query`` restricted to a few hundred of the events of ``slugs`` at a time."""
+    for start in range(0, len(slugs), SLUGS_A_QUERY):
+        yield query.where(Event.slug.in_(slugs[start : start + SLUGS_A_QUERY]))
+
+
+def _insert_events(new: list[dict], links: list[tuple[list[Theme], list]]) -> dict[str, int]:
+    """Insert new events with their links and search words, a few statements for all; their ids
+    by slug."""
+    if not new:
+        return {}
+    rows = []
+    for item in new:
+        values = {name: value for name, value in item["values"].items() if name != "club"}
+        rows.append(
+            {
+                **values,
+                "uid": f"{uuid.uuid5(uuid.NAMESPACE_URL, 'rtes-events:' + item['slug'])}@rtes.fr",
+                "club_id": item["values"]["club"].id if item["values"]["club"] else None,
+                "plugin_data": {
+                    key: value for key, value in item["plugin_data"].items() if value is not None
+                },
+                "search_text": search_text(SimpleNamespace(**values)),
+            }
+        )
+    # Core's INSERT (the ORM's bulk one costs more); RETURNING in order would insert a row at a time on SQLite
+    db.session.execute(insert(Event.__table__), rows)
+    ids = {
+        slug: id
+        for query in _by_slugs(select(Event.slug, Event.id), [row["slug"] for row in rows])
+        for slug, id in db.session.execute(query)
+    }
+    speakers_table = EventSpeaker.__table__
+    tables = {event_themes: [], event_partners: [], event_programmes: [], event_words: [], speakers_table: []}
+    for item, row, (themes, people) in zip(new, rows, links, strict=True):
+        event_id, relations = ids[item["slug"]], item["relations"]
+        tables[event_themes] += [{"event_id": event_id, "theme_id": theme.id} for theme in themes]
+        tables[event_partners] += [{"event_id": event_id, "partner_id": p.id} for p in relations["partners"]]
+        tables[event_programmes] += [
+            {"event_id": event_id, "programme_id": programme.id} for programme in item["programmes"] or []
+        ]
+        tables[event_words] += [
+            {"word": word, "event_id": event_id} for word in sorted(words(row["search_text"]))
+        ]
+        tables[speakers_table] += [
+            {"event_id": event_id, "speaker_id": speaker.id, "role": role, "position": position}
+            for position, (speaker, (_, role)) in enumerate(zip(people, relations["people"], strict=True))
+        ]
+    for table, items in tables.items():
+        if items:
+            db.session.execute(insert(table), items)
+    return ids
+
+
+def _update_event(
+    event: Event, parsed: dict, themes: Themes, found: speakers.Speakers
+) -> tuple[Event, int, bool]:
+    """Assign what differs to a stored event; the event, its sequence before, and whether something
+    changed."""
+    values, relations = parsed["values"], parsed["relations"]
+    sequence = event.sequence
+    changed = bool(_assign(event, values))
+    changed |= bool(
+        _assign(event, {"partners": relations["partners"], "themes": themes.named(relations["themes"])})
+    )
+    plugin_data = {**(event.plugin_data or {}), **parsed["plugin_data"]}
+    plugin_data = {key: value for key, value in plugin_data.items() if value is not None}
+    changed |= bool(_assign(event, {"plugin_data": plugin_data}))
+    if parsed["programmes"] is not None:
+        changed |= bool(_assign(event, {"programmes": parsed["programmes"]}))
+    people = [(name, org, role) for (name, org), role in relations["people"]]
+    current = [(link.speaker.name, link.speaker.organisation, link.role) for link in event.speaker_links]
+    if people != current:
+        event.speaker_links = [
+            EventSpeaker(speaker=found.get(name, org), role=role, position=position)
+            for position, (name, org, role) in enumerate(people)
+        ]
+        changed = True
+    return event, sequence, changed

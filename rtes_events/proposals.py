@@ -211,24 +211,16 @@ def publish(user, proposal: EventProposal) -> Event:
 
 def _new_event(proposal: EventProposal) -> Event:
     """The relayed event a typed-in proposal becomes."""
-    event = Event(
-        slug=editing.unique_slug(clock.to_local(proposal.starts_at).date(), proposal.title),
-        kind=proposal.kind,
-        title=proposal.title,
-        description=proposal.description,
-        starts_at=proposal.starts_at,
-        ends_at=proposal.ends_at,
-        all_day=False,
-        mode=proposal.mode,
-        venue=proposal.venue,
-        city=proposal.city,
+    data = {
+        name: getattr(proposal, name) for name in ("kind", "title", "description", "mode", "venue", "city")
+    }
+    return editing.added(
+        {**data, "starts_at": proposal.starts_at, "ends_at": proposal.ends_at, "all_day": False},
         status="published",
         audience="all",
         registration_provider=RELAYED,
         waitlist=False,
     )
-    db.session.add(event)
-    return event
 
 
 def refuse(user, proposal: EventProposal, reason: str) -> None:

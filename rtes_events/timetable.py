@@ -477,14 +477,16 @@ def _parse_slot(entry: dict) -> dict:
     }
 
 
-def apply_import(event: Event, parsed: list[dict] | None) -> bool:
+def apply_import(event: Event, parsed: list[dict] | None, found: speakers.Speakers | None = None) -> bool:
     """Make the programme of ``event`` the imported one: a slot of the same day, start and title is
-    updated, others are added, and those gone from the file removed. True when something changed."""
+    updated, others are added, and those gone from the file removed (speakers looked up in ``found``
+    when given). True when something changed."""
     if parsed is None:
         return False
+    speaker = found.get if found is not None else speakers.speaker
     checked: list[dict] = []
     for number, entry in enumerate(parsed, start=1):
-        values = {**entry, "speakers": [speakers.speaker(name, org) for name, org in entry["speakers"]]}
+        values = {**entry, "speakers": [speaker(name, org) for name, org in entry["speakers"]]}
         try:
             checked.append(clean(event, values, [timing(data, event) for data in checked]))
         except TimetableError as exc:

@@ -24,8 +24,9 @@ def by_slug(slug: str) -> Event:
     return db.session.scalar(select(Event).where(Event.slug == slug))
 
 
-# The example sessions three to five weeks ahead, and the webinar of tomorrow whose reminder goes out.
-EXAMPLES = len(examples()) + 1
+# The example sessions three to five weeks ahead, the webinar of tomorrow whose reminder goes out,
+# and the club session of the day (its door open to try the check-in).
+EXAMPLES = len(examples()) + 2
 
 
 def test_demo_loads_every_event_club_and_partner_of_the_seed(app):

@@ -110,6 +110,63 @@ def test_no_core_service_imports_a_reader_of_outside_data():
             )
 
 
+def test_editing_reaches_no_reader_of_outside_data():
+    """The core's write path imports neither the importer nor the followed calendars, even through
+    other modules."""
+    graph = import_graph()
+    reached, todo = set(), ["rtes_events.editing"]
+    while todo:
+        for name in graph[todo.pop()] - reached:
+            reached.add(name)
+            todo.append(name)
+    assert not {
+        name for name in reached if name == "rtes_events.importer" or name.startswith("rtes_events.sources")
+    }
+
+
+def event_writes(path: Path) -> list[str]:
+    """Where a module writes events itself rather than through ``editing``: an ``Event(…)`` built, its
+    rows written by SQL statements (``insert``, ``update``), or ``Event.__table__`` (removing a
+    source's events, ``delete``, writes none)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imports_event = any(
+        isinstance(node, ast.ImportFrom)
+        and (node.module or "").split(".")[0] == "models"
+        and any(alias.name == "Event" and alias.asname is None for alias in node.names)
+        for node in ast.walk(tree)
+    )
+    if not imports_event:
+        return []
+
+    def is_event(node) -> bool:
+        return isinstance(node, ast.Name) and node.id == "Event"
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and is_event(node.func):
+            found.append(f"Event(…) line {node.lineno}")
+        elif isinstance(node, ast.Call) and node.args and is_event(node.args[0]):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in ("insert", "update"):
+                found.append(f"{name}(Event) line {node.lineno}")
+        elif isinstance(node, ast.Attribute) and node.attr == "__table__" and is_event(node.value):
+            found.append(f"Event.__table__ line {node.lineno}")
+    return found
+
+
+def test_events_are_written_through_editing_only():
+    """The importer, the followed calendars, proposals and the other services create and insert
+    events through ``editing`` (``added``, ``write_many``), with the workspace's rules."""
+    assert event_writes(PACKAGE / "editing.py")  # the check sees the write path itself
+    elsewhere = {
+        name: found
+        for name, path in modules().items()
+        if name != "rtes_events.editing" and not name.startswith("rtes_events.models")
+        if (found := event_writes(path))
+    }
+    assert elsewhere == {}
+
+
 def test_each_module_imports_on_its_own():
     """Each module imported first, with no other module of the package loaded before it (``__main__``,
     which runs the command line, aside)."""

@@ -425,8 +425,8 @@ def _values(source: CalendarSource, item: Item) -> dict:
 
 
 def _create(source: CalendarSource, item: Item) -> None:
-    event = Event(
-        slug=editing.unique_slug(clock.to_local(item.starts_at).date(), item.title),
+    event = editing.added(
+        {**_values(source, item), "themes": [theme.name for theme in source.themes]},
         status="published" if source.publish else "draft",
         calendar_source=source,
         relay_uid=item.uid,
@@ -439,8 +439,6 @@ def _create(source: CalendarSource, item: Item) -> None:
         audience="all",
         source=f"calendrier suivi : {source.name}"[:200],
     )
-    editing.apply(event, {**_values(source, item), "themes": [theme.name for theme in source.themes]})
-    db.session.add(event)  # once whole: the themes' queries flush what the session holds
     if not source.publish:
         db.session.add(
             EventProposal(
