@@ -17,6 +17,8 @@ LABELS = {
     "registration.cancelled": "Inscription annulée",
     "registration.moved_up": "Inscription remontée dans la liste d'attente",
     "registration.attendance": "Présence relevée",
+    "attendance.closed": "Présences clôturées : attestations délivrées",
+    "attestations.signatory": "Signataire des attestations modifié",
     "registrants.exported": "Liste des inscrit·es exportée",
     "registrants.messaged": "Message aux inscrit·es",
     "slot.added": "Créneau ajouté au programme",

@@ -25,8 +25,13 @@ SUBJECTS = {
     "changed": "{change} : {title}",
     "replay_published": "Replay disponible : {title}",
     "survey": "Votre avis sur : {title}",
+    "attestation": "Votre attestation de présence : {title}",
 }
-WITHOUT_CALENDAR = {"replay_published", "survey"}  # about an event already over: no calendar entry to update
+WITHOUT_CALENDAR = {
+    "replay_published",
+    "survey",
+    "attestation",
+}  # about an event already over: no calendar entry to update
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
 OPT_OUTS = {"replay_published": opt_outs.headers}  # the List-Unsubscribe headers of e-mails one may refuse
 

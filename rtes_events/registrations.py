@@ -19,7 +19,7 @@ from sqlalchemy import Select, bindparam, delete, func, null, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from . import clock, indicators, outbox
+from . import attestations, clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
 from .members import current_member_id_sql, member_params, organisation_for_email
@@ -460,6 +460,7 @@ def erase(registration: Registration) -> None:
 
 def _anonymise(registration: Registration) -> None:
     outbox.forget(registration)
+    attestations.withdraw(registration)
     indicators.remember_reach(registration)  # the count of organisations reached outlives the data
     registration.email = f"efface-{registration.id}"
     registration.first_name = registration.last_name = registration.organisation = ""

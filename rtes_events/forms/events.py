@@ -236,6 +236,11 @@ class EventForm(ScheduledForm):
     )
     capacity = places_field("Nombre de places", "Laissez vide pour ne pas limiter les inscriptions.")
     waitlist = BooleanField("Liste d'attente quand la session est complète", default=True)
+    send_attestations = BooleanField(
+        "Envoyer les attestations de présence par e-mail à la clôture des présences",
+        description="Chaque personne présente reçoit la sienne (PDF) ; sinon, elle la télécharge "
+        "depuis sa page d'inscription.",
+    )
     registration_opens = FrenchDateTimeField(
         "Ouverture des inscriptions", description="Heure de Paris ; vide : dès la publication."
     )
@@ -312,6 +317,7 @@ class EventForm(ScheduledForm):
             "online_url": event.online_url,
             "capacity": event.capacity,
             "waitlist": event.waitlist,
+            "send_attestations": event.send_attestations,
             "registration_opens": _local(event.registration_opens_at),
             "registration_closes": _local(event.registration_closes_at),
             "audience": event.audience,
@@ -403,6 +409,7 @@ class EventForm(ScheduledForm):
             "online_url": self.online_url.data or None,
             "capacity": self.capacity.data,
             "waitlist": self.waitlist.data,
+            "send_attestations": self.send_attestations.data,
             "registration_opens_at": _utc(self.registration_opens.data),
             "registration_closes_at": _utc(self.registration_closes.data),
             "audience": self.audience.data,

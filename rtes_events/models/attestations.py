@@ -32,4 +32,3 @@ class Attestation(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     registration = relationship("Registration")
-

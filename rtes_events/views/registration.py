@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import personal_data, questions, registrations, registry
+from .. import attestations, pdf, personal_data, questions, registrations, registry
 from ..extensions import db
 from ..forms import registration_form
 from ..forms.questions import AnswersForm, field_name, initial, with_questions
@@ -98,6 +98,7 @@ def _manage_page(registration: Registration, answers_form: AnswersForm, status: 
         answers_form=answers_form,
         answers_refusal=registrations.answers_refusal(registration),
         given={answer.question_id: answer.value for answer in registration.answers},
+        attestation=attestations.of_registration(registration),
     ), status
 
 
@@ -124,6 +125,14 @@ def change_answers(token: str):
         return redirect(url_for(".manage", token=token), 303)
     flash("Vos réponses sont enregistrées.", "success")
     return redirect(url_for(".manage", token=token, _anchor="reponses"), 303)
+
+
+@bp.get("/inscription/<token>/attestation.pdf")
+def attestation_pdf(token: str):
+    """The person's attestation de présence, once issued."""
+    registration = _registration(token)
+    attestation = attestations.of_registration(registration) or abort(404)
+    return pdf.download(attestations.document([attestation]), attestations.filename(registration.event))
 
 
 @bp.get("/inscription/<token>/donnees")

@@ -4,7 +4,7 @@ sign-in sheet, attendance and messages. Each change is recorded in the audit log
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import audit, clock, exports, questions, registrants, registrations
+from ... import attestations, audit, clock, exports, questions, registrants, registrations
 from ...extensions import db
 from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
 from ...models.registrations import STATUSES
@@ -166,6 +166,7 @@ def attendance(event_id: int):
         event=event,
         registrations=registrants.signin_sheet(event),
         counts=registrants.counts(event),
+        attestation_count=len(attestations.of_event(event)),
     )
 
 
