@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from rtes_events import attestations, badges, clock, registrations
 from rtes_events.extensions import db
+from rtes_events.hookspecs import hookimpl
 from rtes_events.models import AuditEntry, CheckIn, OutboxMessage, Slot
 
 from .conftest import OWN_CLUB, csrf_token, login
@@ -229,3 +230,21 @@ def test_the_signatory_is_set_by_admins_and_printed_on_the_next_attestations(
     attestations.close_attendance(rencontre)
     text = read(attestations.document(attestations.of_event(rencontre))).pages[0].extract_text()
     assert "Chloé Œillet" in text and "Déléguée générale" in text
+
+
+class Partner:
+    @hookimpl
+    def rtes_attestation_details(self, registration):
+        return [("Code de la session", f"S-{registration.event.slug}")]
+
+
+def test_hook_rtes_attestation_details(app, rencontre, make_registration):
+    app.extensions["rtes_plugins"].register(Partner(), name="partner")
+    (person,) = register(rencontre, make_registration, "Léa Partenaire")
+    started(rencontre)
+    registrations.mark_attendance(person, True)
+    attestations.close_attendance(rencontre)
+    attestation = attestations.of_registration(person)
+    assert attestation.facts["details"] == [["Code de la session", f"S-{rencontre.slug}"]]
+    text = read(attestations.document([attestation])).pages[0].extract_text()
+    assert f"Code de la session : S-{rencontre.slug}" in " ".join(text.split())

@@ -24,7 +24,7 @@ def badges_pdf(event_id: int):
         one = registration_for(event, registration_id)
         people = [r for r in people if r.id == one.id]
     if not people:
-        abort(404)
+        return _nothing("Aucune personne inscrite sur place n'a de badge à imprimer pour cette session.")
     audit.record("registrants.exported", event=event, format="badges (PDF)", rows=len(people))
     db.session.commit()
     return pdf.download(badges.sheet(event, people), f"badges-{event.slug}.pdf")
@@ -35,12 +35,20 @@ def attestations_pdf(event_id: int):
     event = event_for(event_id, "export")
     issued = attestations.of_event(event)
     if not issued:
-        abort(404)
+        return _nothing(
+            "Aucune attestation n'est encore délivrée : relevez les présences, puis clôturez-les."
+        )
     audit.record(
         "registrants.exported", event=event, format="attestations de présence (PDF)", rows=len(issued)
     )
     db.session.commit()
     return pdf.download(attestations.document(issued), f"attestations-{event.slug}.pdf")
+
+
+def _nothing(message: str):
+    """Nothing to print yet: says why (409) instead of an empty PDF."""
+    page = render_template("errors/error.html", code=409, title="Rien à imprimer", message=message)
+    return page, 409
 
 
 @bp.post("/evenements/<int:event_id>/presences/cloture")
