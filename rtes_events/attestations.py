@@ -172,14 +172,7 @@ def _queue_email(attestation: Attestation) -> None:
     message.add_attachment(
         document([attestation]), maintype="application", subtype="pdf", filename=filename(registration.event)
     )
-    outbox.enqueue(
-        "email",
-        registration.email,
-        message["Subject"],
-        message.as_string(),
-        registration=registration,
-        purpose=TEMPLATE,
-    )
+    outbox.enqueue_email(registration, message, TEMPLATE)
 
 
 def of_registration(registration: Registration) -> Attestation | None:

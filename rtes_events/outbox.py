@@ -49,6 +49,18 @@ def enqueue(
     return message
 
 
+def enqueue_email(registration, message, purpose: str) -> OutboxMessage:
+    """Add the rendered e-mail ``message`` to ``registration``'s address to the current transaction."""
+    return enqueue(
+        "email",
+        registration.email,
+        message["Subject"],
+        message.as_string(),
+        registration=registration,
+        purpose=purpose,
+    )
+
+
 def enqueue_registration_email(registration, template: str, subject: str, **details) -> OutboxMessage:
     """Add the e-mail ``template`` of ``registration`` to the current transaction, rendered later;
     ``details`` (JSON values) are kept for its rendering (a reminder's offset and start)."""
