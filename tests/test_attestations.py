@@ -95,12 +95,15 @@ def test_badges_on_a4_sheets_of_eight_sorted_by_name_with_the_atelier(
         )
 
 
-def test_only_on_site_people_get_a_badge(make_event, make_registration):
+def test_only_on_site_people_get_a_badge_and_remote_ones_attended_at_a_distance(
+    make_event, make_registration
+):
     hybrid = make_event(mode="hybrid")
     remote, onsite = register(hybrid, make_registration, "Rémi Distant", "Sam Salle")
     remote.mode, onsite.mode = "remote", "onsite"
     db.session.commit()
     assert badges.badged(hybrid) == [onsite]
+    assert attestations.place(remote) == "à distance" and attestations.place(onsite) == "sur place"
     assert badges.badged(make_event(mode="online")) == []
 
 
