@@ -87,6 +87,8 @@ def test_badges_on_a4_sheets_of_eight_sorted_by_name_with_the_atelier(
         "Zoé Zola" in pages[1].extract_text()
         and "Atelier : Atelier circuits courts" in pages[1].extract_text()
     )
+    listed = client.get(f"/espace/evenements/{rencontre.id}/inscrits").get_data(as_text=True)
+    assert f"badges.pdf?inscription={people[1].id}" in listed  # each person's own badge
     one = client.get(f"/espace/evenements/{rencontre.id}/badges.pdf?inscription={people[1].id}")
     assert len(read(one.get_data()).pages) == 1 and "Œuvrard" in read(one.get_data()).pages[0].extract_text()
     for bad in ("abc", "99999999999999999999999", "-1", "%3Cb%3E"):

@@ -4,7 +4,7 @@ sign-in sheet, attendance and messages. Each change is recorded in the audit log
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import attestations, audit, clock, exports, questions, registrants, registrations
+from ... import attestations, audit, badges, clock, exports, questions, registrants, registrations
 from ...extensions import db
 from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
 from ...models.registrations import STATUSES
@@ -48,6 +48,7 @@ def registrants_list(event_id: int):
         can_export=can_manage(current_user, event, "export"),
         answers=questions.answers_by_registration(event),
         answer_counts=questions.summary(event),
+        on_site=badges.on_site,
     )
 
 
