@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from . import audit, clock, mail, outbox, pdf, timetable
 from .extensions import db
-from .formatting import day, when
+from .formatting import day, moment, when
 from .models import Attestation, CheckIn, Event, Registration, Setting
 from .models.events import fold
 from .plugins import hook
@@ -146,8 +146,11 @@ def issue(event: Event) -> list[Attestation]:
 def close_attendance(event: Event) -> list[Attestation]:
     """Close the attendance of ``event`` (audited): issue the attestations, and queue each in an
     e-mail when the event is set to send them. Returns the attestations issued now. Commits."""
-    if event.starts_at > clock.now() or event.status == "cancelled":
-        raise AttestationRefused("Les présences se clôturent une fois l'événement commencé.")
+    if event.status == "cancelled":
+        raise AttestationRefused("Cet événement est annulé : il n'y a pas de présences à clôturer.")
+    if event.starts_at > clock.now():
+        start = moment(clock.to_local(event.starts_at))
+        raise AttestationRefused(f"Les présences se clôturent une fois la session commencée, le {start}.")
     event.attendance_closed_at = clock.now()
     new = issue(event)
     if event.send_attestations:

@@ -194,6 +194,9 @@ def test_the_attendance_closes_only_once_the_event_has_begun(client, rencontre, 
     page = f"/espace/evenements/{rencontre.id}/presences"
     refused = client.post(page + "/cloture", data={"csrf_token": csrf_token(client, page)})
     assert refused.status_code == 303 and rencontre.attendance_closed_at is None
+    assert "Les présences se clôturent une fois la session commencée" in client.get(page).get_data(
+        as_text=True
+    )
     assert client.post(page + "/cloture").status_code == 400  # no CSRF token
 
 
