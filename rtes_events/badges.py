@@ -12,6 +12,7 @@ LEFT, TOP = 4.65, 13.1
 PITCH_X, PITCH_Y = 101.6, 67.7
 COLUMNS, ROWS = 2, 4
 PADDING = 6
+NAME_ON_ONE_LINE = 12  # the smallest size (pt) at which a name stays on one line
 HOLDING = ("confirmed", "attended")  # the registrations expected, or present, in the room
 
 
@@ -51,9 +52,14 @@ def _badge(document, registration: Registration, x: float, y: float) -> None:
     width = WIDTH - 2 * PADDING
     document.set_draw_color(200)
     document.rect(x, y, WIDTH, HEIGHT)  # a cutting guide, on plain paper
+    document.set_font(pdf.FONT, "B", NAME_ON_ONE_LINE)
+    if document.get_string_width(registration.full_name) <= width:
+        names = [(registration.full_name, "B", 20, 16)]
+    else:  # a long name: first and last names on a line each
+        names = [(registration.first_name, "B", 16, 10), (registration.last_name, "B", 16, 10)]
     lines = [
         (registration.event.title, "", 8, 7),
-        (registration.full_name, "B", 20, 16),
+        *names,
         (registration.organisation, "", 12, 9),
         (registration.function_label, "", 10, 7),
         (ateliers(registration) and f"Atelier : {ateliers(registration)}", "", 9, 7),
