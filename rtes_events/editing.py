@@ -17,7 +17,7 @@ from .checks import InvalidImport
 from .extensions import db
 from .formatting import when
 from .models import Club, Event, EventSpeaker, Theme
-from .models.events import KINDS
+from .models.events import BACKEND, KINDS
 from .permissions import can_manage, managed_clubs
 
 # What the session form sets, with the words the audit log uses for each.
@@ -267,11 +267,11 @@ def unique_slug(day: date, title: str) -> str:
 def event_slug(item: dict) -> str:
     """The slug of an event: given, or derived from its start date and title."""
     if item.get("slug"):
-        slug = slugify(str(item["slug"]), max_length=120)
+        slug = slugify(str(item["slug"]), max_length=120, backend=BACKEND)
         if not slug:
             raise InvalidImport(f"slug invalide : {item['slug']!r}.")
         return slug
-    return slugify(f"{item['start']} {item['title']}", max_length=120, word_boundary=True)
+    return slugify(f"{item['start']} {item['title']}", max_length=120, word_boundary=True, backend=BACKEND)
 
 
 def themes_named(names: list[str]) -> list[Theme]:

@@ -42,7 +42,10 @@ def when(event) -> str:
 
 def one_line(text) -> str:
     """Text on one line: control characters (CR, LF, tabs…) become spaces, spaces are folded."""
-    return " ".join("".join(c if c.isprintable() else " " for c in str(text or "")).split())
+    text = str(text or "")
+    if not text.isprintable():  # read character by character only when some are not
+        text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())
 
 
 def moment(value: datetime) -> str:

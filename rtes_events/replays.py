@@ -7,7 +7,7 @@ read by members, admins and the event's co-organisers only. Counts are bare year
 """
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -173,22 +173,19 @@ def parse_import(item: dict) -> dict | None:
     }
 
 
-def apply_import(event: Event, data: dict | None) -> bool:
-    """Create or update the replay of an imported event; True when something changed. What the
-    file leaves out (a file uploaded in the workspace, a publication withdrawn) is kept. An imported
-    replay is published as of the event's end, and announces nothing (registrants are told when an
-    organiser publishes)."""
-    if data is None:
-        return False
-    replay = for_event(event)
+def apply_import(event_id: int, ends_at: datetime, data: dict, replay: Replay | None) -> bool:
+    """Create or update the replay (``replay``, the stored one or None) of an imported event that
+    ends at ``ends_at``; True when something changed. What the file leaves out (a file uploaded in
+    the workspace, a publication withdrawn) is kept. An imported replay is published as of the
+    event's end, and announces nothing (registrants are told when an organiser publishes)."""
     changed = replay is None
     if replay is None:
-        replay = Replay(event_id=event.id)
+        replay = Replay(event_id=event_id)
         db.session.add(replay)
         if data["published"] is not False:
-            replay.published_at = replay.notified_at = event.ends_at
+            replay.published_at = replay.notified_at = ends_at
     elif data["published"] is not None and data["published"] != replay.is_published:
-        replay.published_at = event.ends_at if data["published"] else None
+        replay.published_at = ends_at if data["published"] else None
         replay.notified_at = replay.notified_at or replay.published_at
         changed = True
     for name in ("host", "slides_announced", "summary_announced"):

@@ -44,6 +44,52 @@ CLUB_SESSION = "Exemple — Club Île-de-France : tiers-lieux et ESS"
 AXE = Path(__file__).parent / "node_tools" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_RULES = "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}"
 VNU = Path(__file__).parent / "node_tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+DESKTOP, PHONE = {"width": 1280, "height": 720}, {"width": 390, "height": 844}
+# What a phone's screen must allow (WCAG 2.2): nothing scrolls sideways but what scrolls itself (a
+# table's area), links and controls of 24 × 24 px at least (2.5.8) unless they are words of a sentence
+# or have room around them (a 24 px square centred on them meets no other, approaching its circle),
+# or repeat a control that has the size (the map's links, out of the tab order: the table holds
+# them), and text of at least 12 px.
+PHONE_PROBLEMS = r"""() => {
+  const problems = [];
+  const width = document.scrollingElement.scrollWidth;
+  if (width > innerWidth) {
+    const scrolled = el => { for (let box = el.parentElement; box; box = box.parentElement)
+      if (getComputedStyle(box).overflowX !== "visible") return true; return false; };
+    const wide = [...document.body.querySelectorAll("*")]
+      .filter(el => el.getBoundingClientRect().right > innerWidth + 0.5 && !scrolled(el));
+    const by = wide.slice(-3).map(el => el.outerHTML.slice(0, 70)).join(" | ");
+    problems.push(`scrolls sideways: ${width} px wide for ${innerWidth}, by ${by}`);
+  }
+  const shown = el => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden"
+    && !el.closest(".visually-hidden, [aria-hidden=true]");
+  const controls = "a[href], button, input:not([type=hidden]), select, textarea, summary";
+  const targets = [...document.querySelectorAll(controls)].filter(el => shown(el) && el.tabIndex >= 0);
+  const boxes = targets.map(el => el.getBoundingClientRect());
+  const letters = el => el.textContent.replace(/\s+/g, "").length;
+  const inline = el => {  // in a sentence: words around it that are not targets
+    let block = el;
+    while (getComputedStyle(block).display === "inline") block = block.parentElement;
+    const inside = [...block.querySelectorAll(controls)];
+    const words = inside.reduce((count, target) => count - letters(target), letters(block));
+    return block !== el && words > 0;
+  };
+  targets.forEach((el, i) => {
+    const box = boxes[i];
+    if ((box.width >= 24 && box.height >= 24) || inline(el)) return;
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    const crowded = boxes.some((other, j) => j !== i && other.left < x + 12 && other.right > x - 12
+      && other.top < y + 12 && other.bottom > y - 12);
+    const size = `${Math.round(box.width)}×${Math.round(box.height)} px`;
+    if (crowded) problems.push(`target of ${size}: ${el.outerHTML.slice(0, 90)}`);
+  });
+  for (const el of document.body.querySelectorAll("*")) {
+    const text = [...el.childNodes].some(node => node.nodeType === 3 && node.textContent.trim());
+    if (text && shown(el) && !el.closest("svg") && parseFloat(getComputedStyle(el).fontSize) < 12)
+      problems.push(`text of ${getComputedStyle(el).fontSize}: ${el.outerHTML.slice(0, 90)}`);
+  }
+  return problems;
+}"""
 
 
 def missing(message: str) -> None:
@@ -171,6 +217,17 @@ def violations(page) -> list[str]:
     )
 
 
+def phone_problems(page) -> list[str]:
+    """What keeps the page from working on a 390 px phone (``PHONE_PROBLEMS``), with axe-core's verdict
+    at that width."""
+    return page.evaluate(PHONE_PROBLEMS) + violations(page)
+
+
+def first_event_bottom(page) -> float:
+    """Where the first event's title ends, from the top of the page."""
+    return page.eval_on_selector(".event-item h3", "title => title.getBoundingClientRect().bottom + scrollY")
+
+
 class NuChecker:
     """The Nu Html Checker on the pages a test collects: ``add`` keeps a page's HTML, ``errors`` checks
     them all in one run of the checker (one Java start) and returns its errors by page."""
@@ -253,12 +310,22 @@ def relay_example() -> int:
     return id
 
 
-def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
+def test_every_page_passes_the_accessibility_rules_on_a_desktop_and_a_phone(live, audited_page, nu):
     page = audited_page
+    from rtes_events import opt_outs, reminders
+    from rtes_events.models import SurveyInvitation
+
     with live.app_context():
         relay_example()
         event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
-        token = registrations.register(event, {**PERSON}).registration.token
+        registration = registrations.register(event, {**PERSON}).registration
+        invitation = SurveyInvitation(registration_id=registration.id)
+        db.session.add(invitation)
+        db.session.commit()
+        token, survey, opt_out = registration.token, invitation.token, opt_outs.token("lea@example.org")
+        stop = reminders.stop_token(registration)
+    replay = "2019-03-12-reemploi-textile-et-alimentaire-quand-les-collectivites-travaillent-avec-les-"
+    replay += "structures-de-l-ess"
     paths = [
         "/",
         "/evenements/?periode=passes",
@@ -269,37 +336,70 @@ def test_every_page_passes_the_accessibility_rules(live, audited_page, nu):
         f"/evenements/{event.slug}/inscription",
         "/evenements/forum-relaye/",
         f"/inscription/{token}/",
+        f"/inscription/rappels/{stop}",
+        f"/questionnaire/{survey}/",
         "/clubs/",
         "/clubs/club-ess-ile-de-france/",
+        "/replays/",
+        f"/replays/{replay}/",
+        f"/replays/desabonnement/{opt_out}",
+        "/adherents/",
+        "/adherents/acces",
+        "/integrer",
         "/page-inconnue",
         "/mentions-legales",
         "/donnees-personnelles",
         "/accessibilite",
         "/plan-du-site",
     ]
-    found = {}
-    for path in paths:
-        response = page.goto(live.url + path)
-        found[path] = violations(page)
-        nu.add(path, response.text())
-    page.goto(live.url + RENCONTRE)
-    assert len({box["y"] for box in ateliers(page)}) == 1  # four parallel ateliers side by side
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(live.url + RENCONTRE)
-    boxes = ateliers(page)  # one after another on a phone, within its width
-    assert len({box["x"] for box in boxes}) == 1 and sorted(box["y"] for box in boxes) == [
-        b["y"] for b in boxes
-    ]
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    found[f"{RENCONTRE} (390 px)"] = violations(page)
-    page.set_viewport_size({"width": 1280, "height": 720})
+    found, folded = {}, {}
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        for path in paths:
+            response = page.goto(live.url + path)
+            assert response.status in ((404,) if path == "/page-inconnue" else (200, 304)), path
+            name = f"{path} ({size['width']} px)"
+            if size is DESKTOP:
+                found[name] = violations(page)
+                nu.add(path, response.text())
+            else:
+                found[name] = phone_problems(page)
+            if path in ("/", "/replays/", "/evenements/?type=club&region=IDF"):
+                control = page.locator(".filters-panel > summary")
+                shown = control.inner_text() if control.is_visible() else None
+                folded[name] = (shown, page.locator(".filters-panel form").is_visible())
+            if path == "/" and size is PHONE:
+                assert first_event_bottom(page) <= PHONE["height"]
+            if path == RENCONTRE:  # four parallel ateliers side by side, one after another on a phone
+                boxes = ateliers(page)
+                if size is DESKTOP:
+                    assert len({box["y"] for box in boxes}) == 1
+                else:
+                    assert len({box["x"] for box in boxes}) == 1
+                    assert sorted(box["y"] for box in boxes) == [box["y"] for box in boxes]
+            if path == "/evenements/?type=club&region=IDF" and size is PHONE:
+                page.get_by_text("Filtrer (2 filtres actifs)").click()
+                assert page.get_by_role("combobox", name="Région").input_value() == "IDF"
+                assert page.get_by_role("button", name="Filtrer", exact=True).is_visible()
+    assert folded == {  # the filters, unfolded on a desktop, folded on a phone behind one control
+        "/ (1280 px)": (None, True),
+        "/replays/ (1280 px)": (None, True),
+        "/evenements/?type=club&region=IDF (1280 px)": (None, True),
+        "/ (390 px)": ("Filtrer", False),
+        "/replays/ (390 px)": ("Filtrer", False),
+        "/evenements/?type=club&region=IDF (390 px)": ("Filtrer (2 filtres actifs)", False),
+    }
     page.goto(live.url + f"/evenements/{event.slug}/inscription")
     page.evaluate("document.querySelector('main form').noValidate = true")  # let the server judge
     with page.expect_response(lambda response: response.request.method == "POST") as posted:
         page.get_by_role("button", name="M'inscrire").click()
     assert "n'a pas pu être enregistrée" in page.get_by_role("alert").inner_text()
-    found["form with errors"] = violations(page)
+    found["form with errors (390 px)"] = phone_problems(page)
     nu.add("form with errors", posted.value.text())
+    fill_registration(page, "telephone@example.org")
+    assert page.get_by_role("heading", level=1).inner_text() == "Inscription confirmée"
+    nu.add("registered", page.content())
+    found["registered (390 px)"] = phone_problems(page)
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
 
@@ -408,7 +508,9 @@ def test_a_co_organiser_runs_a_session_from_creation_to_attendance(live, chromiu
     organiser.close()
 
 
-def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page, nu):
+def test_every_workspace_page_passes_the_accessibility_rules_and_the_days_pages_fit_a_phone(
+    live, audited_page, nu
+):
     page = audited_page
     with live.app_context():
         accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
@@ -469,6 +571,13 @@ def test_every_workspace_page_passes_the_accessibility_rules(live, audited_page,
         page.get_by_role("button", name="Ajouter le créneau").click()
     found["slot form with errors"] = violations(page)
     nu.add("slot form with errors", posted.value.text())
+    page.set_viewport_size(PHONE)  # the pages an organiser opens on the day, on a phone
+    for path in (
+        "/espace/",
+        *(f"/espace/evenements/{event_id}/{end}" for end in ("", "inscrits", "presences")),
+    ):
+        assert page.goto(live.url + path).status in (200, 304), path
+        found[f"{path} (390 px)"] = phone_problems(page)
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
 

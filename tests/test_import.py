@@ -7,10 +7,11 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
+from rtes_events import replays
 from rtes_events.demo.loader import EXAMPLE_PREFIX, examples, load_demo, seed
 from rtes_events.extensions import db
 from rtes_events.importer import InvalidImport, import_data
-from rtes_events.models import Club, Event, Partner
+from rtes_events.models import Club, Event, Partner, event_words
 
 BOTH_DATABASES = True  # run on SQLite and on a real PostgreSQL server
 
@@ -255,3 +256,80 @@ def test_a_new_summary_tells_nobody(runner, tmp_path, registered, outbox_message
         ]
     )
     assert len(outbox_messages()) == 2
+
+
+def stored(slugs) -> dict:
+    """What the database holds of these events, as the pages read it (not ids, uids or times of change)."""
+    db.session.expire_all()
+    found = {}
+    for slug in slugs:
+        event = by_slug(slug)
+        columns = {c.key: getattr(event, c.key) for c in Event.__table__.columns}
+        for name in ("id", "uid", "sequence", "created_at", "updated_at"):
+            columns.pop(name)
+        replay = replays.for_event(event)
+        found[slug] = {
+            **columns,
+            "themes": [(t.slug, t.name) for t in event.themes],
+            "partners": [p.key for p in event.partners],
+            "people": [(str(link.speaker), link.role, link.position) for link in event.speaker_links],
+            "words": sorted(
+                db.session.scalars(select(event_words.c.word).where(event_words.c.event_id == event.id))
+            ),
+            "replay": replay
+            and (replay.host, replay.published_at, [(r.kind, r.url, r.access) for r in replay.resources]),
+        }
+    return found
+
+
+MIXED = [
+    {**NEW, "slug": "un", "themes": ["Commande publique", "Thème d'essai"]},
+    {
+        **NEW,
+        "slug": "deux",
+        "kind": "club",
+        "club": "club-ess-nouvelle-aquitaine",
+        "partners": ["terress", "cress-naq"],
+        "speakers": ["Maud Leblois (Région Nouvelle-Aquitaine)", "Camille Martin"],
+        "hosts": ["Camille Martin"],
+        "cnfpt_code": "ABC123",
+    },
+    {
+        **NEW,
+        "slug": "trois",
+        "start": "2019-03-12",
+        "replay": {"host": "idealco", "url": "https://v.example.org/3"},
+    },
+]
+
+
+def test_a_mixed_import_writes_new_and_stored_events_alike(app):
+    """New events are written in bulk and stored ones through the ORM: both hold the same."""
+    load_demo()
+    first = import_data({"events": MIXED})
+    assert (first.created, first.updated, first.unchanged) == (["un", "deux", "trois"], [], [])
+    new = stored(["un", "deux", "trois"])
+    other = [
+        {**item, "title": "Autre titre", "themes": ["Autre"], "speakers": ["Autre personne"], "hosts": []}
+        for item in MIXED[:2]
+    ]
+    import_data({"events": other})
+    mixed = [{**NEW, "slug": "quatre", "speakers": ["Camille Martin"]}, *MIXED]
+    again = import_data({"events": mixed})
+    assert (again.created, again.updated, again.unchanged) == (["quatre"], ["un", "deux"], ["trois"])
+    assert again.lines() == ["créé : quatre", "mis à jour : un", "mis à jour : deux"]
+    assert again.summary() == "1 événement(s) créé(s), 2 mis à jour, 1 inchangé(s)"
+    assert stored(["un", "deux", "trois"]) == new
+    assert new["deux"]["people"] == [
+        ("Maud Leblois (Région Nouvelle-Aquitaine)", "speaker", 0),
+        ("Camille Martin", "speaker", 1),
+        ("Camille Martin", "host", 2),
+    ]
+    assert sorted(new["un"]["themes"]) == [
+        ("commande-publique", "commande publique"),
+        ("theme-d-essai", "Thème d'essai"),
+    ]
+    assert "achats" in new["un"]["words"] and new["trois"]["replay"] is not None
+    # one speaker per name and organisation, shared by the events that name them
+    people = [link.speaker for slug in ("deux", "quatre") for link in by_slug(slug).speaker_links]
+    assert len({p.id for p in people if p.name == "Camille Martin"}) == 1

@@ -15,7 +15,7 @@ from .conftest import PASSWORD, PERSON
 from .test_browser import AXE, chromium, live, sign_in, violations  # noqa: F401 (fixtures)
 
 SCREENS = Path(__file__).resolve().parent.parent / "docs" / "_static" / "ecrans"
-VIEWPORT = {"width": 1100, "height": 800}
+VIEWPORT, PHONE = {"width": 1100, "height": 800}, {"width": 390, "height": 844}
 CLUB_SESSION = "exemple-club-ile-de-france-tiers-lieux"
 # The screenshots the guide shows: file name → page (``{upcoming}``, ``{past}``… filled from the demo).
 PUBLIC = {
@@ -26,6 +26,8 @@ PUBLIC = {
     "inscription-questions": "/evenements/{rencontre}/inscription#questions-organisateurs",
     "acces-adherent": "/adherents/acces",
 }
+# The same public pages on a phone's first screen.
+PHONE_PAGES = {f"{name}-telephone": PUBLIC[name] for name in ("agenda", "evenement", "inscription")}
 WORKSPACE = {
     "tableau-de-bord": "/espace/",
     "sessions": "/espace/evenements/",
@@ -154,13 +156,14 @@ def test_the_guides_screenshots_follow_the_interface(live, chromium):  # noqa: F
     values = demo_values(live)
     SCREENS.mkdir(parents=True, exist_ok=True)
     taken, found = [], {}
-    for email, pages in (
-        (None, PUBLIC),
-        ("equipe@rtes.fr", WORKSPACE),
-        ("club-idf@example.org", {"aide-coorganisateur": "/espace/aide"}),
+    for email, pages, viewport in (
+        (None, PUBLIC, VIEWPORT),
+        (None, PHONE_PAGES, PHONE),
+        ("equipe@rtes.fr", WORKSPACE, VIEWPORT),
+        ("club-idf@example.org", {"aide-coorganisateur": "/espace/aide"}, VIEWPORT),
     ):
         context = chromium.new_context(
-            locale="fr-FR", timezone_id="Europe/Paris", viewport=VIEWPORT, bypass_csp=True
+            locale="fr-FR", timezone_id="Europe/Paris", viewport=viewport, bypass_csp=True
         )
         page = context.new_page()
         if email:

@@ -27,6 +27,9 @@ from ..extensions import db
 
 KINDS = {"webinaire": "Webinaire", "rencontre": "Rencontre", "club": "Club"}
 MODES = {"online": "En ligne", "onsite": "Sur place", "hybrid": "Hybride (sur place et en ligne)"}
+# The transliteration of slugs and search texts, named: python-slugify otherwise tries to import
+# Unidecode at each call (0.1 ms when it is not installed) and would change slugs if it were.
+BACKEND = "text-unidecode"
 STATUSES = {"draft": "Brouillon", "published": "Publié", "cancelled": "Annulé", "postponed": "Reporté"}
 
 event_themes = Table(
@@ -230,12 +233,12 @@ class Event(Scheduled, db.Model):
 
 def fold(text: str) -> str:
     """Lower-case, accent-free text for searching."""
-    return slugify(text, separator=" ", lowercase=True)
+    return slugify(text, separator=" ", lowercase=True, backend=BACKEND)
 
 
 @event.listens_for(Event, "before_insert")
 def _index_new(mapper, connection, target: Event) -> None:
-    target.search_text = _search_text(target)
+    target.search_text = search_text(target)
 
 
 @event.listens_for(Event, "before_update")
@@ -244,12 +247,13 @@ def _track_change(mapper, connection, target: Event) -> None:
     state = inspect(target)
     if not state.session.is_modified(target):
         return
-    target.search_text = _search_text(target)
+    target.search_text = search_text(target)
     target.updated_at = clock.now()
     if any(state.attrs[name].history.has_changes() for name in Event.SCHEDULE_FIELDS):
         target.sequence = (target.sequence or 0) + 1
 
 
-def _search_text(target: Event) -> str:
+def search_text(target) -> str:
+    """The folded text an event is searched by, from anything with its text attributes."""
     parts = [target.title, target.summary, target.city, target.venue, target.description]
     return fold(" ".join(p for p in parts if p))
