@@ -250,9 +250,10 @@ def _page(doc, attestation: Attestation) -> None:
         f"{f['name']}, {f['organisation']}" if f["organisation"] else f["name"],
         "",
         f"a participé à « {f['event']} », {f['dates']}, {f['place']},",
-        f"pour une durée de {duration(f['minutes'])} :",
+        f"pour une durée de {duration(f['minutes'])}" + (" :" if len(f["days"]) > 1 else "."),
     ]
-    lines += [f"  · {item['label']} : {duration(item['minutes'])}" for item in f["days"]]
+    if len(f["days"]) > 1:  # hours day by day
+        lines += [f"  · {item['label']} : {duration(item['minutes'])}" for item in f["days"]]
     lines += [""] + [f"{label} : {value}" for label, value in f.get("details", [])]
     for line in lines:
         doc.multi_cell(0, 7, line, align="L", new_x="LMARGIN", new_y="NEXT")
