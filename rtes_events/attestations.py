@@ -2,7 +2,8 @@
 attendance, their facts frozen as issued (name, organisation, the event, its dates, place or « à
 distance », the hours attended per day, the network, the signatory the admins set), printed as PDF
 with their verification address (``/attestations/<code>``) as text and QR code, sent through the
-outbox when the event is set to send them, withdrawn when the registration is erased.
+outbox when the event is set to send them (rendered when sent: ``rendering``), withdrawn when the
+registration is erased.
 
 Hours attended: on each day the person was checked in (``CheckIn``), or on every day of the event
 when their presence was ticked by hand; a day lasts the span of its programme's slots, else the
@@ -11,14 +12,16 @@ event's hours for a single-day event, else the event's daily hours (its start to
 """
 
 from datetime import date, time
+from email.message import EmailMessage
 
 from sqlalchemy import or_, select
 
-from . import audit, clock, mail, outbox, pdf, timetable
+from . import audit, clock, mail, outbox, pdf, rendering, timetable
 from .extensions import db
 from .formatting import day, moment, when
 from .models import Attestation, CheckIn, Event, Registration, Setting
 from .models.events import fold
+from .outbox import Dropped
 from .plugins import hook
 from .urls import external_url
 
@@ -26,7 +29,8 @@ NETWORK = "Réseau des collectivités Territoriales pour une Économie Solidaire
 DAY_MINUTES = 7 * 60  # a full day of training, as public employers count it
 SIGNATORY = {"name": "attestations.signatory_name", "role": "attestations.signatory_role"}
 SIGNATORY_DEFAULT = {"name": "", "role": "Pour le RTES"}
-TEMPLATE = "attestation"
+TEMPLATE = "attestation"  # the kind of its e-mail (``rendering``)
+SUBJECT = "Votre attestation de présence : {title}"
 
 
 class AttestationRefused(ValueError):
@@ -155,7 +159,8 @@ def close_attendance(event: Event) -> list[Attestation]:
     new = issue(event)
     if event.send_attestations:
         for attestation in new:
-            _queue_email(attestation)
+            registration = attestation.registration
+            outbox.enqueue_registration_email(registration, TEMPLATE, SUBJECT.format(title=event.title))
     audit.record(
         "attendance.closed",
         event=event,
@@ -166,16 +171,24 @@ def close_attendance(event: Event) -> list[Attestation]:
     return new
 
 
-def _queue_email(attestation: Attestation) -> None:
-    """The attestation's e-mail, its PDF attached, into the outbox (rendered now: its facts are frozen)."""
-    registration = attestation.registration
-    message = mail.registration_message(
-        registration, TEMPLATE, context={"verification_url": verification_url(attestation)}
+@rendering.renders(TEMPLATE)
+def message(reference: dict) -> EmailMessage:
+    """The e-mail of a registration's attestation, its PDF attached, rendered when sent; dropped when
+    the attestation was withdrawn meanwhile."""
+    registration = rendering.registration(reference)
+    attestation = of_registration(registration)
+    if attestation is None:
+        raise Dropped
+    email = mail.registration_message(
+        registration,
+        TEMPLATE,
+        subject_line=SUBJECT.format(title=registration.event.title),
+        context={"verification_url": verification_url(attestation)},
     )
-    message.add_attachment(
+    email.add_attachment(
         document([attestation]), maintype="application", subtype="pdf", filename=filename(registration.event)
     )
-    outbox.enqueue_email(registration, message, TEMPLATE)
+    return email
 
 
 def of_registration(registration: Registration) -> Attestation | None:

@@ -16,6 +16,7 @@ LABELS = {
     "registration.added": "Inscription ajoutée",
     "registration.cancelled": "Inscription annulée",
     "registration.moved_up": "Inscription remontée dans la liste d'attente",
+    "registration.slot_moved": "Inscription déplacée vers un autre créneau",
     "registration.attendance": "Présence relevée",
     "attendance.closed": "Présences clôturées : attestations délivrées",
     "attestations.signatory": "Signataire des attestations modifié",

@@ -4,6 +4,7 @@ import sqlite3
 
 from flask import Flask, current_app
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -62,3 +63,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+BATCH = 500  # rows per INSERT (SQLite's limit on parameters)
+
+
+def insert_new(model, rows: list[dict], returned) -> list:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING ``returned``: the values of the rows inserted here."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = []
+    for first in range(0, len(rows), BATCH):
+        statement = insert(model).values(rows[first : first + BATCH]).on_conflict_do_nothing()
+        inserted += db.session.scalars(statement.returning(returned)).all()
+    return inserted

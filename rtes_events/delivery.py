@@ -10,8 +10,9 @@ before it is sent: when the registration was erased meanwhile, it is dropped, or
 queued with a version without personal data (a partner that must still hear of a cancellation),
 that version is sent; a replay announcement to an address that opted out meanwhile is dropped.
 
-A ``registration_email`` row is rendered at its first attempt, then kept as an ``email`` so that
-retries send the very same message. A webhook is signed when sent (``X-RTES-Signature:
+A ``registration_email`` row (an e-mail queued as a reference) is rendered at its first attempt by
+the renderer its kind registered (``rendering``: sending imports no service), then kept as an
+``email`` so that retries send the very same message. A webhook is signed when sent (``X-RTES-Signature:
 sha256=<HMAC-SHA256 of the body>``) with the secret named by the row. No answer, or a 5xx, 408 or
 429: retried later; another 4xx: the partner refused it, the row is ``failed`` at once with the
 answer in ``last_error`` (``outbox.retry`` queues it again).
@@ -28,7 +29,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from . import clock, mail, opt_outs, reminders
+from . import clock, mail, opt_outs, rendering
 from .extensions import db
 from .models import OutboxMessage, Registration
 from .outbox import REGISTRATION_EMAIL, WEBHOOK, Dropped, drop, without_personal_data
@@ -120,15 +121,8 @@ def _still_wanted(message: OutboxMessage) -> None:
 
 def _render(message: OutboxMessage) -> None:
     """Turn a ``registration_email`` row into the ``email`` it stands for (kept even if sending fails)."""
-    reference = json.loads(message.payload)
-    registration = db.session.get(Registration, reference["registration"])
-    if registration is None or registration.erased_at is not None:
-        raise Dropped
-    if reference["template"] == reminders.REMINDER:  # raises Dropped when no longer due
-        rendered = reminders.reminder_message(registration, reference["offset"], reference["starts_at"])
-    else:
-        rendered = mail.registration_message(registration, reference["template"])
-    message.kind, message.recipient = "email", registration.email
+    rendered = rendering.render(json.loads(message.payload))
+    message.kind, message.recipient = "email", rendered["To"]
     message.subject, message.payload = rendered["Subject"], rendered.as_string()
 
 

@@ -1,9 +1,10 @@
-"""Registrant exports of an event: CSV as French Excel opens it, and XLSX; core columns, one column
-per organisers' question (``questions.export_columns``), then the plugins' (``rtes_export_columns``).
+"""Registrant exports of an event: CSV as French Excel opens it, and XLSX; core columns, how each
+attends (a hybrid event's mode, a column per group of slots « au choix »), one column per
+organisers' question (``questions.export_columns``), then the plugins' (``rtes_export_columns``).
 
-Who is exported: the registrations holding a place, then the waiting list, never the cancelled or
-erased ones. Text that a spreadsheet would run as a formula stays text: quoted in CSV, stored as a
-string cell in XLSX.
+Who is exported: the registrations holding a place, then the waiting list (of one slot, when
+asked), never the cancelled or erased ones. Text that a spreadsheet would run as a formula stays
+text: quoted in CSV, stored as a string cell in XLSX.
 """
 
 import csv
@@ -16,11 +17,13 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from slugify import slugify
 from werkzeug.utils import secure_filename
 
 from . import clock, questions, registrants
-from .models import Event, Registration
+from .models import Event, Registration, Slot
 from .plugins import hook
+from .registrations import choice_groups
 
 EXPORTED = (*registrants.PLACE_HOLDERS, "waitlisted")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,16 +56,31 @@ class Export:
 def columns(event: Event) -> list[Column]:
     return (
         CORE_COLUMNS
+        + attendance_columns(event)
         + questions.export_columns(event)
         + [column for columns in hook().rtes_export_columns(event=event) for column in columns]
     )
 
 
-def table(event: Event) -> tuple[list[str], list[list]]:
-    """The headers and the rows (values as the columns give them) of ``event``'s export."""
+def attendance_columns(event: Event) -> list[Column]:
+    """« Participation » for a hybrid event, then the slot each registrant chose in each group."""
+    found: list[Column] = [("Participation", lambda r: r.mode_label)] if event.mode == "hybrid" else []
+    for label in choice_groups(event):
+        found.append((label, lambda r, label=label: _chosen(r, label)))
+    return found
+
+
+def _chosen(registration: Registration, label: str) -> str | None:
+    return next((slot.title for slot in registration.slots if slot.choice == label), None)
+
+
+def table(event: Event, slot: Slot | None = None) -> tuple[list[str], list[list]]:
+    """The headers and the rows (values as the columns give them) of ``event``'s export (of the
+    registrants of ``slot``, when given)."""
     chosen = columns(event)
     rows = [
-        [value(registration) for _, value in chosen] for registration in registrants.of_event(event, EXPORTED)
+        [value(registration) for _, value in chosen]
+        for registration in registrants.of_event(event, EXPORTED, slot=slot)
     ]
     return [header for header, _ in chosen], rows
 
@@ -129,9 +147,9 @@ FORMATS = {
 }
 
 
-def build(event: Event, fmt: str) -> Export:
-    """The export of ``event``'s registrants in ``fmt`` (a key of FORMATS)."""
-    headers, rows = table(event)
+def build(event: Event, fmt: str, slot: Slot | None = None) -> Export:
+    """The export of ``event``'s registrants (of ``slot``, when given) in ``fmt`` (a key of FORMATS)."""
+    headers, rows = table(event, slot)
     if fmt == "csv":
         content = to_csv(headers, rows)
     elif fmt == "xlsx":
@@ -139,5 +157,6 @@ def build(event: Event, fmt: str) -> Export:
     else:
         raise ValueError(f"unknown export format {fmt!r}")
     day = clock.local_today().isoformat()
-    filename = secure_filename(f"inscrits-{event.slug}-{day}.{fmt}") or f"inscrits.{fmt}"
+    name = f"{event.slug}-{slugify(slot.title)[:60]}" if slot is not None else event.slug
+    filename = secure_filename(f"inscrits-{name}-{day}.{fmt}") or f"inscrits.{fmt}"
     return Export(content, FORMATS[fmt], filename, len(rows))

@@ -33,7 +33,7 @@ from sqlalchemy.orm import selectinload, subqueryload
 from . import cache, clock, versions
 from .config import TIMEZONE
 from .extensions import db
-from .formatting import LOCALE, one_line
+from .formatting import LOCALE, one_line, slot_line
 from .models import Event, Registration
 from .models.registrations import ACTIVE
 from .plugins import hook
@@ -55,7 +55,6 @@ EVENT_STATUS = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}
 # plus REREGISTRATION_STEP per earlier cancelled registration so that it never goes back.
 REGISTRATION_SEQUENCE = {"waitlisted": 0, "confirmed": 1, "attended": 1, "cancelled": 2}
 REGISTRATION_STEP = 3
-WITH_ONLINE_LINK = ("confirmed", "attended")
 END = b"END:VCALENDAR\r\n"
 LOAD_BY_ID = 500  # events missing from the VEVENT cache loaded by id up to this many, else all again
 
@@ -153,8 +152,10 @@ def build_vevent(
                 if position
                 else "Vous êtes en liste d'attente."
             )
-        if registration.status in WITH_ONLINE_LINK and event.online_url:
-            online_url = event.online_url
+        if registration.mode_label:
+            notes.append(f"Participation : {registration.mode_label.lower()}.")
+        notes += [f"{slot.choice or 'Créneau'} : {slot_line(slot)}" for slot in registration.slots]
+        if online_url := registration.online_link:
             notes.append(f"Lien de connexion : {online_url}")
 
     vevent = icalendar.Event.new(

@@ -58,6 +58,17 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(nh3.clean(markdown.markdown(text))) if text else Markup("")  # noqa: S704 (sanitised by nh3)
 
 
+def slot_details(slot) -> str:
+    """When and where a slot of a programme is: « 14 h – 15 h 30, salle B » (its day first, if it has one)."""
+    times = f"{hour(slot.starts)} – {hour(slot.ends)}"
+    return ", ".join(part for part in (day(slot.day) if slot.day else "", times, slot.place or "") if part)
+
+
+def slot_line(slot) -> str:
+    """A slot on one line: « Atelier 2 (14 h – 15 h 30, salle B) »."""
+    return f"{slot.title} ({slot_details(slot)})"
+
+
 def datetime_short(value: datetime) -> str:
     """« 04/09/2025 à 14 h 05 », for lists and logs (Paris time given)."""
     return f"{value:%d/%m/%Y} à {hour(value)}"
@@ -90,6 +101,8 @@ def register(app: Flask) -> None:
         when=when,
         moment=moment,
         datetime_short=datetime_short,
+        slot_details=slot_details,
+        slot_line=slot_line,
         markdown=render_markdown,
         local=clock.to_local,
         answer=answer_text,

@@ -21,7 +21,7 @@ from .editing import event_slug
 from .extensions import db
 from .formatting import one_line
 from .models import Club, Event, EventSpeaker, Partner, Region, Replay, Speaker, Theme
-from .models.events import KINDS, MODES, STATUSES, event_partners, event_themes, search_text
+from .models.events import KINDS, MODES, STATUSES, capacity_values, event_partners, event_themes, search_text
 from .models.programmes import event_programmes
 from .models.search import event_words, words
 from .plugins import hook
@@ -29,6 +29,7 @@ from .plugins import hook
 DEFAULT_HOURS = 2
 MEMBERS_WORDS = ("adhérent", "adherent", "members", "membres")
 SLUGS_A_QUERY = 500  # stored events looked up together
+MAX_INT = 2**31 - 1  # what an integer column holds on every database
 
 
 @dataclass
@@ -292,7 +293,7 @@ def _int(item: dict, name: str) -> int | None:
     value = item.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
         raise InvalidImport(f"« {name} » doit être un nombre entier positif.")
     return value
 
@@ -328,6 +329,8 @@ def parse_event(item: dict, known: _Known) -> dict:
         "city": one_line(item.get("city")) or None,
         "online_url": web_address(item.get("online_url")),
         "capacity": _int(item, "capacity"),
+        "capacity_onsite": _int(item, "capacity_onsite"),
+        "capacity_remote": _int(item, "capacity_remote"),
         "waitlist": bool(item.get("waitlist", True)),
         "registration_opens_at": _local_datetime(item["registration_opens"])
         if item.get("registration_opens")
@@ -346,6 +349,7 @@ def parse_event(item: dict, known: _Known) -> dict:
         "source": one_line(item.get("source")) or None,
         "club": club,
     }
+    values = capacity_values(values)
     relations = {
         "partners": known.partners(item.get("partners")),
         "themes": known.themes([one_line(name) for name in item.get("themes") or [] if one_line(name)]),

@@ -278,6 +278,8 @@ class Report:
     satisfaction_events: list[tuple[EventFigures, dict]]
     satisfaction_programmes: list[tuple[str, dict]]
     comments: list[tuple[EventFigures, SurveyAnswer]]  # answers with a comment, anonymous
+    # hybrid events: {event id: {mode: (places, attended)}}
+    by_mode: dict[int, dict[str, tuple[int, int]]] = field(default_factory=dict)
     totals: dict = field(default_factory=dict)
 
     @property
@@ -334,6 +336,7 @@ def compute(selection: Selection) -> Report:
         satisfaction_events=_satisfaction_by_event(ids, figures),
         satisfaction_programmes=_satisfaction_by_programme(ids),
         comments=_comments(ids, figures),
+        by_mode=_mode_counts(ids),
     )
     report.totals = _totals(report)
     return report
@@ -353,6 +356,27 @@ def _registration_counts(ids: Select) -> dict[int, tuple[int, int, int, int]]:
         .group_by(Registration.event_id)
     ).all()
     return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _mode_counts(ids: Select) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per hybrid event and mode: the registrations holding a place, and those marked present (one
+    made before modes existed counts on site)."""
+    mode = func.coalesce(Registration.mode, "onsite")
+    rows = db.session.execute(
+        select(
+            Registration.event_id,
+            mode,
+            func.count().filter(Registration.status.in_(("confirmed", "attended", "absent"))),
+            func.count().filter(Registration.status == "attended"),
+        )
+        .join(Registration.event)
+        .where(Registration.event_id.in_(ids), Event.mode == "hybrid")
+        .group_by(Registration.event_id, mode)
+    )
+    found: dict[int, dict[str, tuple[int, int]]] = {}
+    for event_id, key, places, attended in rows:
+        found.setdefault(event_id, {})[key] = (places, attended)
+    return found
 
 
 def _came(ids: Select):
@@ -676,6 +700,29 @@ def _tables(report: Report) -> list[Table]:
                 ["Demandes restées en liste d'attente", totals["waitlisted"]],
                 ["Événements avec une liste d'attente", totals["events_with_waitlist"]],
             ],
+        ),
+        Table(
+            "modes",
+            "Événements hybrides : sur place et à distance",
+            [
+                "Date",
+                "Titre",
+                "Inscrit·es sur place",
+                "Présent·es sur place",
+                "Inscrit·es à distance",
+                "Présent·es à distance",
+            ],
+            [
+                [
+                    item.date_label,
+                    item.event.title,
+                    *report.by_mode.get(item.event.id, {}).get("onsite", (0, 0)),
+                    *report.by_mode.get(item.event.id, {}).get("remote", (0, 0)),
+                ]
+                for item in report.events
+                if item.event.mode == "hybrid"
+            ],
+            "Inscrit·es : places attribuées ; présent·es : présences relevées dans l'espace.",
         ),
         Table(
             "replays",

@@ -23,15 +23,12 @@ SUBJECTS = {
     "cancelled": "Inscription annulée : {title}",
     "resent": "Votre inscription : {title}",
     "changed": "{change} : {title}",
+    "updated": "Inscription modifiée : {title}",
     "replay_published": "Replay disponible : {title}",
     "survey": "Votre avis sur : {title}",
-    "attestation": "Votre attestation de présence : {title}",
 }
-WITHOUT_CALENDAR = {
-    "replay_published",
-    "survey",
-    "attestation",
-}  # about an event already over: no calendar entry to update
+# About an event already over: no calendar entry to update.
+WITHOUT_CALENDAR = {"replay_published", "survey", "attestation"}
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
 OPT_OUTS = {"replay_published": opt_outs.headers}  # the List-Unsubscribe headers of e-mails one may refuse
 

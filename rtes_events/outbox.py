@@ -61,14 +61,21 @@ def enqueue_email(registration, message, purpose: str) -> OutboxMessage:
     )
 
 
+def enqueue_rendered(template: str, recipient: str, subject: str, *, about=None, **details) -> OutboxMessage:
+    """Add an e-mail of the kind ``template`` to the current transaction, rendered when sent by the
+    renderer its kind registered (``rendering``); ``details`` (JSON values) are kept for it, ``about``
+    is the registration it is about, if any (checked again when it is sent)."""
+    payload = json.dumps({**details, "template": template})
+    return enqueue(REGISTRATION_EMAIL, recipient, subject, payload, registration=about, purpose=template)
+
+
 def enqueue_registration_email(registration, template: str, subject: str, **details) -> OutboxMessage:
     """Add the e-mail ``template`` of ``registration`` to the current transaction, rendered later;
     ``details`` (JSON values) are kept for its rendering (a reminder's offset and start)."""
     if registration.id is None:
         db.session.flush()
-    payload = json.dumps({**details, "registration": registration.id, "template": template})
-    return enqueue(
-        REGISTRATION_EMAIL, registration.email, subject, payload, registration=registration, purpose=template
+    return enqueue_rendered(
+        template, registration.email, subject, about=registration, **details, registration=registration.id
     )
 
 
@@ -160,7 +167,8 @@ def forget(registration) -> None:
         )
     )
     for message in about_it:
-        if message.registration_id is None and json.loads(message.payload)["registration"] != registration.id:
+        reference = json.loads(message.payload) if message.registration_id is None else {}
+        if message.registration_id is None and reference.get("registration") != registration.id:
             continue
         if message.status == "sent":
             message.payload = ""

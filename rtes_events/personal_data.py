@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 
 from . import clock, opt_outs
 from .extensions import db
-from .formatting import answer_text
+from .formatting import answer_text, slot_line
 from .models import CalendarToken, MemberOrganisation, OutboxMessage, Registration
 from .models.reminders import ReminderStop
 from .urls import external_url
@@ -82,6 +82,8 @@ def _registration(registration: Registration, reminders_stopped: bool) -> dict:
         },
         "statut": registration.status_label,
         "position_en_liste_d_attente": registration.waitlist_position,
+        "participation": registration.mode_label,
+        "choix": [{"groupe": slot.choice, "creneau": slot_line(slot)} for slot in registration.slots],
         "prenom": registration.first_name,
         "nom": registration.last_name,
         "organisation": registration.organisation,

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import Select, bindparam, delete, func, null, select, text
+from sqlalchemy import Select, bindparam, delete, func, null, select, text, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -23,8 +23,9 @@ from . import attestations, clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
 from .members import current_member_id_sql, member_params, organisation_for_email
-from .models import Answer, CalendarToken, Event, OutboxMessage, Question, Registration
-from .models.registrations import ACTIVE, FUNCTIONS, new_token
+from .models import Answer, CalendarToken, Event, OutboxMessage, Question, Registration, Slot
+from .models.registrations import ACTIVE, FUNCTIONS, MODES, new_token
+from .models.slots import registration_slots
 from .permissions import can_manage, is_member
 from .plugins import hook
 
@@ -110,17 +111,135 @@ def where_to_register(event: Event) -> tuple[str | None, str | None]:
     return "Les inscriptions se font auprès du partenaire qui organise l'événement.", None
 
 
-def confirmed_count(event_id: int) -> int:
+def in_mode(event: Event, mode: str | None):
+    """The SQL condition of the registrations counted in the places of ``mode``: every one of an event
+    that is not hybrid; a hybrid event's of that mode (one without a mode, made before modes
+    existed, counts on site)."""
+    if event.mode != "hybrid":
+        return true()
+    return func.coalesce(Registration.mode, "onsite") == mode
+
+
+def confirmed_count(event: Event, mode: str | None = None) -> int:
     return db.session.scalar(
-        select(func.count()).where(Registration.event_id == event_id, Registration.status.in_(COUNTED))
+        select(func.count()).where(
+            Registration.event_id == event.id, Registration.status.in_(COUNTED), in_mode(event, mode)
+        )
     )
 
 
-def places_left(event: Event) -> int | None:
-    """Free places, or None when the event has no capacity limit."""
-    if event.capacity is None:
-        return None
-    return max(event.capacity - confirmed_count(event.id), 0)
+def free_places(taken: int, capacity: int | None) -> int | None:
+    """The places left of ``capacity`` when ``taken`` are taken; None when unlimited."""
+    return None if capacity is None else max(capacity - taken, 0)
+
+
+def places_left(event: Event, mode: str | None = None) -> int | None:
+    """Free places (of ``mode``, for a hybrid event; of both without one), or None when unlimited."""
+    if event.mode == "hybrid" and mode is None:
+        left = [places_left(event, key) for key in MODES]
+        return None if None in left else sum(left)
+    capacity = event.capacity_for(mode)
+    return None if capacity is None else free_places(confirmed_count(event, mode), capacity)
+
+
+def places_by_mode(event: Event) -> dict[str | None, int | None]:
+    """``places_left`` of each way to attend ``event`` (one key, None, for an event that is not hybrid)."""
+    return {mode: places_left(event, mode) for mode in event.attendance_modes}
+
+
+# A slot's place is held by every active registration that chose it (waitlisted ones too, so that a
+# promotion never finds its slot full); a cancellation frees it.
+SLOT_HOLDERS = ACTIVE
+
+
+def slots_held(event_id: int) -> dict[int, tuple[int, int | None]]:
+    """Each slot « au choix » of an event: how many hold it (``SLOT_HOLDERS``), and its capacity
+    (None: unlimited), in one query."""
+    rows = db.session.execute(
+        select(Slot.id, func.count(Registration.id), Slot.capacity)
+        .outerjoin(registration_slots, registration_slots.c.slot_id == Slot.id)
+        .outerjoin(
+            Registration,
+            (Registration.id == registration_slots.c.registration_id) & Registration.status.in_(SLOT_HOLDERS),
+        )
+        .where(Slot.event_id == event_id, Slot.choice.is_not(None))
+        .group_by(Slot.id, Slot.capacity)
+    )
+    return {slot: (held, capacity) for slot, held, capacity in rows}
+
+
+def slots_places_left(event_id: int) -> dict[int, int | None]:
+    """Free places of each slot « au choix » of an event (None: unlimited)."""
+    return {slot: free_places(*counts) for slot, counts in slots_held(event_id).items()}
+
+
+def slot_places_left(slot: Slot) -> int | None:
+    """Free places of one slot « au choix » (None: unlimited)."""
+    return slots_places_left(slot.event_id).get(slot.id)
+
+
+def choice_groups(event: Event) -> dict[str, list[Slot]]:
+    """The slots « au choix » of ``event`` by their ``choice`` label, in programme order."""
+    groups: dict[str, list[Slot]] = {}
+    for slot in event.slots:
+        if slot.choice:
+            groups.setdefault(slot.choice, []).append(slot)
+    return groups
+
+
+MODE_REQUIRED = "Indiquez comment vous participez : « Sur place » ou « À distance »."
+UNKNOWN_SLOT = "Ce créneau ne fait pas partie du programme de cet événement."
+
+
+def clean_attendance(event: Event, data: dict) -> tuple[str | None, list[int]]:
+    """The mode and the slot ids of the submitted ``data``, checked against ``event`` (not yet against
+    the places, counted under the lock); RegistrationRefused says what is wrong."""
+    errors = []
+    mode = data.get("mode") or None
+    if event.mode == "hybrid" and mode not in MODES:
+        errors.append(MODE_REQUIRED)
+    elif event.mode != "hybrid" and mode is not None:
+        errors.append("Cet événement ne se suit que d'une seule façon : ne choisissez pas de mode.")
+    slot_ids = [slot_id(value) for value in data.get("slots") or []]
+    if None in slot_ids:
+        errors.append(UNKNOWN_SLOT)
+    if errors:
+        raise RegistrationRefused(*dict.fromkeys(errors))
+    return mode, slot_ids
+
+
+def slot_id(value) -> int | None:
+    """A submitted slot id as a number, None when it cannot be one (text, markup, 23 digits…)."""
+    text = str(value).strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _chosen_slots(
+    event: Event, slot_ids: list[int], kept: tuple[int, ...] = (), every_group: bool = True
+) -> list[Slot]:
+    """The slots ``slot_ids`` of ``event``, one per group « au choix », each with a free place (but
+    the ``kept`` ones, already held); with ``every_group``, each group with a free place must be
+    chosen. Called under the event's lock: the places counted are those left when it is written."""
+    groups = choice_groups(event)
+    slots = {slot.id: slot for group in groups.values() for slot in group}
+    free = slots_places_left(event.id) if slots else {}
+    errors, chosen = [], {}
+    for slot_id in dict.fromkeys(slot_ids):
+        slot = slots.get(slot_id)
+        if slot is None:
+            errors.append(UNKNOWN_SLOT)
+        elif slot.choice in chosen:
+            errors.append(f"Choisissez un seul créneau pour « {slot.choice} ».")
+        else:
+            chosen[slot.choice] = slot
+            if slot_id not in kept and free[slot_id] == 0:
+                errors.append(f"« {slot.title} » est complet : choisissez un autre créneau.")
+    for label, group in groups.items():
+        if every_group and label not in chosen and any(free[slot.id] != 0 for slot in group):
+            errors.append(f"Choisissez un créneau pour « {label} ».")
+    if errors:
+        raise RegistrationRefused(*dict.fromkeys(errors))
+    return list(chosen.values())
 
 
 def clean(data: dict) -> dict:
@@ -211,6 +330,7 @@ def register(event: Event, data: dict, *, window: bool = True, account=None) -> 
     if reason := refusal(event, window=window):
         raise RegistrationRefused(reason)
     values = clean(data)
+    values["mode"], values["slots"] = clean_attendance(event, data)
     if window and (reason := members_only_refusal(event, values["email"], account)):
         raise MembersOnly(reason)
     errors = [m for messages in hook().rtes_validate_registration(event=event, data=values) for m in messages]
@@ -238,20 +358,25 @@ def _register_locked(
     (the signed-in member's)."""
     if reason := refusal(event, window=window):  # again, under the lock: the event may have changed meanwhile
         raise RegistrationRefused(reason)
-    standing = _standing(event.id, values["email"])
+    values = dict(values)
+    mode, slot_ids = values.pop("mode"), values.pop("slots")
+    standing = _standing(event, values["email"], mode)
     if standing.existing is not None:
         registration = db.session.get(Registration, standing.existing)
         hook().rtes_registration_resubmitted(registration=registration)
         return Outcome(registration, created=False)
-    if event.capacity is None or standing.confirmed < event.capacity:
+    capacity = event.capacity_for(mode)
+    if capacity is None or standing.confirmed < capacity:
         status, position = "confirmed", None
     elif event.waitlist:
         status, position = "waitlisted", standing.last_position + 1
     else:
-        raise RegistrationRefused("Cet événement est complet.")
+        raise RegistrationRefused(FULL[mode])
     registration = Registration(
         event=event,
         status=status,
+        mode=mode,
+        slots=_chosen_slots(event, slot_ids),
         waitlist_position=position,
         consent_at=clock.now(),
         member_organisation_id=standing.member or own_member,
@@ -264,29 +389,38 @@ def _register_locked(
     return Outcome(registration, created=True)
 
 
+FULL = {
+    None: "Cet événement est complet.",
+    "onsite": "Il n'y a plus de place sur place pour cet événement.",
+    "remote": "Il n'y a plus de place à distance pour cet événement.",
+}
+
+
 class Standing(NamedTuple):
-    confirmed: int  # the event's confirmed registrations
-    last_position: int  # its last waiting-list position (0: nobody waits)
+    confirmed: int  # the event's confirmed registrations (of the mode, for a hybrid event)
+    last_position: int  # its last waiting-list position (of the mode; 0: nobody waits)
     existing: int | None  # the active registration of the e-mail, if any
     member: int | None  # the current member authority of the e-mail's domain, if any
 
 
-def _standing(event_id: int, email: str) -> Standing:
-    """What registering ``email`` to an event must know, read in one query under the lock."""
+def _standing(event: Event, email: str, mode: str | None = None) -> Standing:
+    """What registering ``email`` to an event (in ``mode``) must know, read in one query under the lock."""
     member = member_params(email)
-    statement = _standing_statement(member is not None)
-    values = {"event_id": event_id, "email": email, **(member or {})}
+    statement = _standing_statement(member is not None, event.mode == "hybrid")
+    values = {"event_id": event.id, "email": email, "mode": mode, **(member or {})}
     return Standing(*db.session.execute(statement, values).one())
 
 
 @functools.cache
-def _standing_statement(member: bool) -> Select:
+def _standing_statement(member: bool, by_mode: bool) -> Select:
     """The query of ``_standing``, built once (building it costs more than running it), with the
-    member lookup or, for an address that cannot be a member's, without."""
-    waiting = Registration.status == "waitlisted"
+    member lookup or, for an address that cannot be a member's, without; counting one mode's places
+    (``by_mode``, a hybrid event) or all."""
+    same_mode = func.coalesce(Registration.mode, "onsite") == bindparam("mode") if by_mode else true()
+    waiting = (Registration.status == "waitlisted") & same_mode
     mine = (Registration.email == bindparam("email")) & (Registration.status != "cancelled")
     return select(
-        func.count().filter(Registration.status.in_(COUNTED)),
+        func.count().filter(Registration.status.in_(COUNTED) & same_mode),
         func.coalesce(func.max(Registration.waitlist_position).filter(waiting), 0),
         func.max(Registration.id).filter(mine),
         current_member_id_sql() if member else null(),
@@ -331,28 +465,32 @@ def cancel(registration: Registration) -> Registration:
 
 
 def promote(event: Event) -> list[Registration]:
-    """Confirm waitlisted registrations while places are free, then renumber the waiting list.
+    """Confirm waitlisted registrations while places are free, then renumber the waiting list; a
+    hybrid event has a waiting list per mode, each promoted into its own places.
 
     Call it inside ``locked_event``; it is the one place places are handed on.
     """
-    waiting = _waiting_list(event.id)
-    free = len(waiting) if event.capacity is None else event.capacity - confirmed_count(event.id)
-    promoted = waiting[: max(free, 0)]
-    for registration in promoted:
-        registration.status = "confirmed"
-        registration.waitlist_position = None
-    for position, registration in enumerate(waiting[len(promoted) :], start=1):
-        registration.waitlist_position = position
+    promoted = []
+    for mode in event.attendance_modes:
+        waiting = _waiting_list(event, mode)
+        capacity = event.capacity_for(mode)
+        free = len(waiting) if capacity is None else capacity - confirmed_count(event, mode)
+        promoted += waiting[: max(free, 0)]
+        for registration in waiting[: max(free, 0)]:
+            registration.status = "confirmed"
+            registration.waitlist_position = None
+        for position, registration in enumerate(waiting[max(free, 0) :], start=1):
+            registration.waitlist_position = position
     db.session.flush()
     for registration in promoted:
         hook().rtes_registration_promoted(registration=registration)
     return promoted
 
 
-def _waiting_list(event_id: int) -> list[Registration]:
+def _waiting_list(event: Event, mode: str | None = None) -> list[Registration]:
     return db.session.scalars(
         select(Registration)
-        .where(Registration.event_id == event_id, Registration.status == "waitlisted")
+        .where(Registration.event_id == event.id, Registration.status == "waitlisted", in_mode(event, mode))
         .order_by(Registration.waitlist_position, Registration.id)
     ).all()
 
@@ -362,7 +500,8 @@ def move_up(registration: Registration) -> Registration:
     positions are renumbered from 1."""
     registration_id = registration.id
     with locked_event(registration.event_id) as event:
-        waiting = _waiting_list(event.id)
+        own = db.session.get(Registration, registration_id, populate_existing=True)
+        waiting = _waiting_list(event, own.mode or "onsite")
         index = next((i for i, r in enumerate(waiting) if r.id == registration_id), None)
         if index is None:
             raise RegistrationRefused("Cette inscription n'est pas en liste d'attente.")
@@ -372,6 +511,70 @@ def move_up(registration: Registration) -> Registration:
         for position, waiting_registration in enumerate(waiting, start=1):
             waiting_registration.waitlist_position = position
         return waiting[index - 1]
+
+
+def _changeable(registration: Registration, event: Event) -> None:
+    """Refuse a change of an inactive registration, or of one to an event past, started or closed."""
+    if not registration.is_active:
+        raise RegistrationRefused("Cette inscription est annulée : elle ne peut plus être modifiée.")
+    if reason := unavailable(event):
+        raise RegistrationRefused(reason)
+
+
+def choose_slot(registration: Registration, chosen: str | int | None) -> bool:
+    """Put ``registration`` in the slot ``chosen`` (an id, as submitted) instead of the one it holds
+    in that slot's group, while the slot has a free place: the person from their page, or an
+    organiser moving them. The person is e-mailed their new choice. False when nothing changed."""
+    registration_id, wanted = registration.id, slot_id(chosen)
+    with locked_event(registration.event_id) as event:
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        _changeable(registration, event)
+        slots = {slot.id: slot for group in choice_groups(event).values() for slot in group}
+        if wanted not in slots:
+            raise RegistrationRefused(UNKNOWN_SLOT)
+        held = [slot.id for slot in registration.slots]
+        if wanted in held:
+            return False
+        others = [s for s in held if s in slots and slots[s].choice != slots[wanted].choice]
+        kept = tuple(held)
+        registration.slots = [
+            *(slot for slot in registration.slots if slot.id not in slots),  # not « au choix » (any more)
+            *_chosen_slots(event, [*others, wanted], kept, every_group=False),
+        ]
+        _updated(registration)
+    return True
+
+
+def change_mode(registration: Registration, mode: str) -> bool:
+    """Switch how ``registration`` attends a hybrid event (``mode``: onsite or remote) when the other
+    mode has a free place: a waitlisted person then holds it; the place left is handed on to that
+    mode's waiting list. The person is e-mailed (the online link when now remote). False when
+    nothing changed."""
+    registration_id = registration.id
+    with locked_event(registration.event_id) as event:
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        _changeable(registration, event)
+        if event.mode != "hybrid":
+            raise RegistrationRefused("Cet événement ne se suit que d'une seule façon.")
+        if mode not in MODES:
+            raise RegistrationRefused(MODE_REQUIRED)
+        if registration.mode == mode:
+            return False
+        if mode != (registration.mode or "onsite") and places_left(event, mode) == 0:
+            label = MODES[mode].lower()
+            raise RegistrationRefused(f"Il n'y a plus de place « {label} » : rien n'est changé.")
+        registration.mode = mode
+        if registration.status == "waitlisted":
+            registration.status, registration.waitlist_position = "confirmed", None
+        db.session.flush()
+        promote(event)
+        _updated(registration)
+    return True
+
+
+def _updated(registration: Registration) -> None:
+    registration.updated_at = clock.now()  # the slots alone would leave the row as it was
+    outbox.queue_registration_email(registration, "updated")
 
 
 ATTENDANCE_STATUSES = ("confirmed", "attended", "absent")

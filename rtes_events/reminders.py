@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from . import clock, outbox
+from . import clock, outbox, rendering
 from .config import MAX_REMINDER_DAYS, reminder_offsets
+from .database import insert_new
 from .extensions import db
 from .formatting import day, hour, one_line
 from .models import Event, OrganiserReminderSent, Registration, ReminderSent, ReminderStop, User
@@ -142,7 +142,7 @@ def _queue_for_registrants(event: Event, offset: int, now: datetime) -> int:
         {"registration_id": rid, "offset_minutes": offset, "starts_at": event.starts_at, "sent_at": now}
         for rid in found
     ]
-    recorded = _insert_new(ReminderSent, rows, ReminderSent.registration_id)
+    recorded = insert_new(ReminderSent, rows, ReminderSent.registration_id)
     return outbox.enqueue_registration_emails(
         [(rid, found[rid]) for rid in sorted(recorded)],
         REMINDER,
@@ -150,20 +150,6 @@ def _queue_for_registrants(event: Event, offset: int, now: datetime) -> int:
         offset=offset,
         starts_at=event.starts_at.isoformat(),
     )
-
-
-BATCH = 500  # rows per INSERT (SQLite's limit on parameters)
-
-
-def _insert_new(model, rows: list[dict], returned) -> list:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING ``returned``: the values of the rows inserted here."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted = []
-    for first in range(0, len(rows), BATCH):
-        statement = insert(model).values(rows[first : first + BATCH]).on_conflict_do_nothing()
-        inserted += db.session.scalars(statement.returning(returned)).all()
-    return inserted
 
 
 def subject(event: Event, now: datetime) -> str:
@@ -177,6 +163,11 @@ def _moment(event: Event, now: datetime) -> str:
     days = (start.date() - clock.to_local(now).date()).days
     moment = {0: "aujourd'hui", 1: "demain"}.get(days, f"le {day(start.date())}")
     return moment if event.all_day else f"{moment} à {hour(start)}"
+
+
+@rendering.renders(REMINDER)
+def _render(reference: dict):
+    return reminder_message(rendering.registration(reference), reference["offset"], reference["starts_at"])
 
 
 def reminder_message(registration: Registration, offset: int, starts_at: str):
@@ -196,7 +187,7 @@ def reminder_message(registration: Registration, offset: int, starts_at: str):
     ):
         raise outbox.Dropped
     stop_url = external_url("reminders.stop", token=stop_token(registration))
-    with_link = offset < DAY and event.mode in WITH_LINK and bool(event.online_url)
+    with_link = offset < DAY and registration.online_link is not None
     return registration_message(
         registration,
         REMINDER,
@@ -243,7 +234,7 @@ def registration_of(token: str) -> Registration | None:
 
 def stop(registration: Registration) -> None:
     """No more reminders for ``registration`` (idempotent); its other e-mails still come. Commits."""
-    _insert_new(
+    insert_new(
         ReminderStop,
         [{"registration_id": registration.id, "created_at": clock.now()}],
         ReminderStop.registration_id,
@@ -287,22 +278,26 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         return 0
     from .mail import compose
     from .questions import summary
-    from .registrants import counts
+    from .registrants import counts, counts_by_mode
 
     people = organisers(event)
     context = {
         "event": event,
         "counts": counts(event),
+        "by_mode": counts_by_mode(event),
         "answer_counts": summary(event, details=False),
         "event_url": external_url("public.event", slug=event.slug),
         "signin_url": external_url("manage.signin_sheet", event_id=event.id),
+        # The check-in page and the badges (DESIGN §4), by their paths until their views are merged.
+        "checkin_url": _workspace_url(event, "accueil"),
+        "badges_url": _workspace_url(event, "badges.pdf"),
         "registrants_url": external_url("manage.registrants", event_id=event.id),
     }
     confirmed = context["counts"]["confirmed"]
     plural = "s" if confirmed > 1 else ""
     title = one_line(f"{_moment(event, now).capitalize()} : {event.title} — {confirmed} inscrit·e{plural}")
     record = {"event_id": event.id, "starts_at": event.starts_at, "recipients": len(people), "sent_at": now}
-    if not _insert_new(OrganiserReminderSent, [record], OrganiserReminderSent.id):
+    if not insert_new(OrganiserReminderSent, [record], OrganiserReminderSent.id):
         return 0  # another worker did
     for user in people:
         message = compose(
@@ -313,3 +308,7 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         )
         outbox.enqueue("email", user.email, title, message.as_string())
     return len(people)
+
+
+def _workspace_url(event: Event, page: str) -> str:
+    return f"{current_app.config['RTES_BASE_URL'].rstrip('/')}/espace/evenements/{event.id}/{page}"

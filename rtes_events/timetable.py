@@ -23,6 +23,7 @@ from .formatting import hour, one_line
 from .models import Event, Registration, Slot, SlotSpeaker, Speaker, registration_slots
 from .models.slots import KINDS
 from .permissions import can_manage, managed_events
+from .registrations import SLOT_HOLDERS, free_places
 
 MAX_CAPACITY = 100_000
 LIMITS = {"title": 300, "place": 200, "choice": 120, "description": 5000}
@@ -39,7 +40,6 @@ FIELDS = {
     "choice": "choix",
     "capacity": "places",
 }
-HOLDING = ("confirmed", "attended")  # the registrations a slot's places count
 
 
 class TimetableError(ValueError):
@@ -97,7 +97,7 @@ class Shown:
 
     @property
     def places_left(self) -> int | None:
-        return slot_places_left(self)
+        return free_places(self.held or 0, self.capacity)
 
 
 @functools.cache
@@ -107,7 +107,7 @@ def _programme_statement() -> Select:
         select(func.count())
         .select_from(registration_slots)
         .join(Registration, Registration.id == registration_slots.c.registration_id)
-        .where(registration_slots.c.slot_id == Slot.__table__.c.id, Registration.status.in_(HOLDING))
+        .where(registration_slots.c.slot_id == Slot.__table__.c.id, Registration.status.in_(SLOT_HOLDERS))
         .correlate(Slot.__table__)
         .scalar_subquery()
     )
@@ -169,29 +169,6 @@ def days(slots: list[Shown]) -> list[Day]:
     for slot in slots:
         grouped.setdefault(slot.day, {}).setdefault(slot.starts, []).append(slot)
     return [Day(day, [Hour(at, slots) for at, slots in hours.items()]) for day, hours in grouped.items()]
-
-
-def taken(slot_ids: list[int]) -> dict[int, int]:
-    """How many confirmed registrations hold each of these slots, in one query."""
-    rows = db.session.execute(
-        select(registration_slots.c.slot_id, func.count())
-        .join(Registration, Registration.id == registration_slots.c.registration_id)
-        .where(registration_slots.c.slot_id.in_(slot_ids), Registration.status.in_(HOLDING))
-        .group_by(registration_slots.c.slot_id)
-    )
-    return dict(rows.all())
-
-
-def slot_places_left(slot: Slot | Shown, counts: dict[int, int] | None = None) -> int | None:
-    """Places left in ``slot`` (None: no limit): its capacity less the confirmed registrations
-    holding it, from ``counts`` (``taken``, for many slots), as read (``Shown``), or else asked."""
-    if slot.capacity is None:
-        return None
-    if counts is not None:
-        held = counts.get(slot.id, 0)
-    else:
-        held = slot.held if isinstance(slot, Shown) else taken([slot.id]).get(slot.id, 0)
-    return max(slot.capacity - held, 0)
 
 
 # Checking and writing.

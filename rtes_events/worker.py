@@ -1,6 +1,6 @@
-"""The outbox worker: passes that queue the reminders due, erase the sensitive answers whose time
-has come, refresh the followed calendars due and send what is due, run by ``rtes-events worker`` or in
-a thread."""
+"""The outbox worker: passes that queue the reminders and the organisers' daily digest due, erase the
+sensitive answers whose time has come, refresh the followed calendars due and send what is due, run
+by ``rtes-events worker`` or in a thread."""
 
 import threading
 import time
@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app
 
-from . import delivery, registrations, reminders, sources
+from . import delivery, notices, registrations, reminders, sources
 from .extensions import db
 
 BATCH = 100
@@ -21,6 +21,7 @@ def one_pass() -> tuple[int, int]:
     """Queue the reminders due, erase the sensitive answers due, refresh the calendars due, then send
     what is due (``rtes-events worker --once``)."""
     reminders.queue_due()
+    notices.queue_digests()
     _purge_sensitive_answers()
     sources.refresh_due()
     return delivery.deliver_due(BATCH)
@@ -35,6 +36,7 @@ def _checks() -> None:
     due (each on its own schedule); a failure is logged and the next check tries again."""
     checks = (
         ("reminders", reminders.queue_due),
+        ("organisers' digest", notices.queue_digests),
         ("sensitive answers", _purge_sensitive_answers),
         ("sources", lambda: sources.refresh_due(SOURCES_SECONDS)),
     )

@@ -101,9 +101,8 @@ def test_only_on_site_people_get_a_badge_and_remote_ones_attended_at_a_distance(
     make_event, make_registration
 ):
     hybrid = make_event(mode="hybrid")
-    remote, onsite = register(hybrid, make_registration, "Rémi Distant", "Sam Salle")
-    remote.mode, onsite.mode = "remote", "onsite"
-    db.session.commit()
+    remote = make_registration(hybrid, email="remi@example.org", last_name="Distant", mode="remote")
+    onsite = make_registration(hybrid, email="sam@example.org", last_name="Salle", mode="onsite")
     assert badges.badged(hybrid) == [onsite]
     assert attestations.place(remote) == "à distance" and attestations.place(onsite) == "sur place"
     assert badges.badged(make_event(mode="online")) == []

@@ -551,6 +551,7 @@ def test_every_workspace_page_passes_the_accessibility_rules_and_the_days_pages_
         "/espace/comptes/",
         "/espace/comptes/inviter",
         "/espace/mot-de-passe",
+        "/espace/compte",
         "/espace/pages/",
         "/espace/pages/accessibilite",
         f"/espace/evenements/{event_id}/questionnaire",
@@ -738,6 +739,106 @@ def test_the_workspace_crawled_as_an_admin_and_a_co_organiser_passes_axe_and_the
     nu.check()
 
 
+HYBRID_DAY = RENCONTRE.split("/")[2]
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+AFTERNOON = "Ateliers de l'après-midi"
+
+
+def test_register_on_site_with_an_atelier_switch_atelier_then_attend_remotely_and_get_the_link(
+    live, audited_page, nu, outbox_messages
+):
+    """The demo's hybrid rencontre with ateliers « au choix » (one full), at a desktop and a phone width."""
+    from datetime import time as hour
+
+    from rtes_events.models import Slot
+
+    page = audited_page
+    with live.app_context():
+        event = registry.by_slug(HYBRID_DAY)
+        assert (event.mode, event.capacity_onsite, event.capacity_remote) == ("hybrid", 120, 300)
+        group = {
+            "event_id": event.id,
+            "starts": hour(14),
+            "ends": hour(16),
+            "choice": "Ateliers de l'après-midi",
+        }
+        for title, capacity in (("Atelier restauration collective", 30), ("Atelier circuits courts", 30)):
+            db.session.add(Slot(title=title, capacity=capacity, place="Salle 2", **group))
+        db.session.add(Slot(title="Atelier foncier agricole", capacity=1, place="Salle 3", **group))
+        db.session.commit()
+        full = db.session.scalar(select(Slot.id).where(Slot.title == "Atelier foncier agricole"))
+        registrations.register(event, {**PERSON, "mode": "remote", "slots": [full]})
+        online_url = event.online_url
+    found = {}
+
+    def audit(name: str, html: str) -> None:
+        for size, viewport in (("desktop", DESKTOP), ("390 px", PHONE)):
+            page.set_viewport_size(viewport)
+            found[f"{name} ({size})"] = violations(page)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], f"{name} scrolls sideways at {size}: {width} px"
+        nu.add(name, html)
+
+    response = page.goto(f"{live.url}/evenements/{HYBRID_DAY}/inscription")
+    audit("registration form", response.text())
+    assert page.get_by_role("radio", name="Atelier foncier agricole").is_disabled()
+    assert "complet" in page.get_by_role("group", name=re.compile("Ateliers de l'après-midi")).inner_text()
+    page.get_by_role("radio", name="Sur place").check()
+    page.get_by_role("radio", name="Atelier restauration collective").check()
+    page.get_by_role("group", name=re.compile("^Je déjeunerai sur place")).get_by_role(
+        "radio", name="Oui"
+    ).check()
+    fill_registration(page, "lea.dupont@example.org")
+    assert page.get_by_role("heading", level=1).inner_text() == "Inscription confirmée"
+
+    [confirmation] = delivered(outbox_messages, 1, "lea.dupont@example.org")
+    text = confirmation.get_body(("plain",)).get_content()
+    assert "Participation : Sur place" in text and "Atelier restauration collective" in text
+    assert re.search(r"Je déjeunerai sur place : Oui", text)
+    assert online_url not in text
+    manage_url = re.search(r"http://\S+/inscription/\S+/", text)[0]
+
+    response = page.goto(manage_url)
+    audit("registrant's page", response.text())
+    assert online_url not in page.get_by_role("main").inner_text()
+    page.get_by_role("radio", name="Atelier circuits courts").check()
+    page.get_by_role("button", name=re.compile("Enregistrer mon choix")).click()
+    participation = page.get_by_role("region", name="Votre participation")
+    assert "Atelier circuits courts" in participation.locator("dl").inner_text()
+    page.get_by_role("button", name="Participer plutôt à distance").click()
+    assert "À distance" in page.get_by_role("region", name="Votre participation").locator("dl").inner_text()
+    assert online_url in page.get_by_role("main").inner_text()
+    messages = delivered(outbox_messages, 3, "lea.dupont@example.org")
+    assert [m["Subject"].split(" :")[0] for m in messages] == [
+        "Inscription confirmée",
+        *["Inscription modifiée"] * 2,
+    ]
+    assert online_url not in messages[1].get_body(("plain",)).get_content()
+    assert online_url in messages[2].get_body(("plain",)).get_content()
+    with page.expect_response(lambda answer: answer.request.method == "POST") as refused:
+        page.evaluate(
+            f"document.querySelector('input[name=creneau][value=\"{full}\"]').disabled = false;"
+            f"document.querySelector('input[name=creneau][value=\"{full}\"]').checked = true"
+        )
+        page.get_by_role("button", name=re.compile("Enregistrer mon choix")).click()
+    assert refused.value.status == 409
+    assert "est complet" in page.get_by_role("alert").inner_text()
+    audit("registrant's page refusing a full atelier", refused.value.text())
+
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        db.session.commit()
+    sign_in(page, live.url, "equipe@rtes.fr")
+    registrants = f"{live.url}/espace/evenements/{event.id}/inscrits"
+    response = page.goto(registrants)
+    audit("registrants by mode and atelier", response.text())
+    counts = page.get_by_role("table", name=re.compile(AFTERNOON)).inner_text()
+    assert re.search(r"Atelier circuits courts.*\t1\t30\t29", counts)
+    response = page.goto(f"{registrants}?creneau={full}")
+    audit("registrants of one atelier", response.text())
+    assert {name: rules for name, rules in found.items() if rules} == {}
+
+
 def test_the_questions_pages_and_the_form_with_questions_pass_axe_and_nu_on_desktop_and_phone(
     live, audited_page, nu
 ):
@@ -750,17 +851,12 @@ def test_the_questions_pages_and_the_form_with_questions_pass_axe_and_nu_on_desk
         event_id, question_id = event.id, event.questions[1].id
     page.goto(live.url + f"/evenements/{slug}/inscription")
     lunch = page.get_by_role("group", name=re.compile("^Je déjeunerai sur place"))
-    page.evaluate(  # the mode's radio buttons, as a hybrid event's form has them: lunch is for on site
-        """document.querySelector('main form').insertAdjacentHTML('afterbegin',
-        '<input type=radio name=mode value=remote id=distance>'
-        + '<input type=radio name=mode value=onsite id=site>')"""
-    )
-    page.check("#distance")
+    page.get_by_role("radio", name="À distance").check()  # lunch is for on site
     assert lunch.is_hidden()
-    page.check("#site")
+    page.get_by_role("radio", name="Sur place").check()
     assert lunch.is_visible()
-    page.reload()
     assert "information de santé" in page.get_by_role("group", name="Besoins alimentaires").inner_text()
+    page.get_by_role("radio", name=re.compile("^Tiers-lieux nourriciers")).check()
     page.get_by_role("radio", name="Oui").check()
     page.get_by_role("checkbox", name="Végétarien").check()
     fill_registration(page, "lea.dupont@example.org")  # registers, with the answers above

@@ -69,6 +69,45 @@ def test_the_loaded_example_sessions_are_on_working_days_at_the_usual_times(app)
         assert 21 <= (event.local_start.date() - clock.local_today()).days <= 41
 
 
+def test_the_session_of_the_day_is_today_and_not_over_whenever_the_demo_starts():
+    """At every quarter of an hour of a day (winter and summer): the same day, Paris time, not over."""
+    from rtes_events.demo import reminder_example, today_session
+
+    for day in (date(2026, 1, 15), date(2026, 7, 15)):
+        for quarter in range(4 * 24 - 1):
+            now = clock.to_utc(day) + timedelta(minutes=15 * quarter)
+            start, end = today_session.hours(now)
+            assert start.date() == end.date() == day and start < end and end > clock.to_local(now), now
+            example = reminder_example.start_at(now)  # the reminder example: daytime, within a day
+            assert 9 <= example.hour < 18 and timedelta(0) < example - clock.to_local(now) < timedelta(days=1)
+
+
+def test_the_session_of_the_day_moves_to_the_new_today_with_its_registrants_once(app, monkeypatch):
+    from rtes_events.demo import today_session
+    from rtes_events.models import OutboxMessage, Registration
+
+    def session():
+        return db.session.scalar(select(Event).where(Event.slug == today_session.SLUG))
+
+    load_demo()
+    load_demo()
+    event = session()
+    assert event.local_start.date() == clock.local_today() and event.ends_at > clock.now()
+    assert event.club.slug == "club-ess-ile-de-france"
+    confirmations = select(OutboxMessage.recipient).where(
+        OutboxMessage.purpose == "confirmed",
+        OutboxMessage.registration_id.in_(select(Registration.id).where(Registration.event_id == event.id)),
+    )
+    assert db.session.scalars(confirmations).all() == [today_session.PEOPLE[0]["email"]]
+    tomorrow = clock.now() + timedelta(days=1)
+    monkeypatch.setattr(clock, "now", lambda: tomorrow)
+    load_demo()
+    db.session.expire_all()
+    assert session().local_start.date() == clock.to_local(tomorrow).date()
+    registered = select(func.count()).where(Registration.event_id == event.id)
+    assert db.session.scalar(registered) == len(today_session.PEOPLE)
+
+
 def start_demo(instance, port: int) -> tuple[subprocess.Popen, list[str]]:
     """``rtes-events demo`` as a person starts it, until it prints that Ctrl-C stops it."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("RTES_")}

@@ -284,7 +284,7 @@ def test_empty_feed_has_a_fixed_last_modified(client):
 
 def test_public_feeds_hold_no_private_data(client, make_event, make_registration):
     event = make_event(online_url=SECRET_LINK, mode="hybrid", venue="Salle des fêtes", city="Lille")
-    registration = make_registration(event, email=EMAIL)
+    registration = make_registration(event, email=EMAIL, mode="remote")
     assert registration.status == "confirmed"
     for url in ("/agenda.ics", f"/evenements/{event.slug}.ics"):
         body = client.get(url).get_data(as_text=True)

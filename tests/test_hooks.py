@@ -226,4 +226,4 @@ def test_partner_plugins_load_from_entry_points_and_can_be_disabled(installed_pl
     assert create_plugin_manager("autre").get_plugin(installed_plugin) is None
     with_builtins = create_plugin_manager("none", BUILTIN_PLUGINS)
     builtins = [name for name, plugin in with_builtins.list_name_plugin() if plugin]
-    assert builtins == ["builtin.local_registration", "builtin.relayed"]
+    assert builtins == ["builtin.local_registration", "builtin.organiser_notices", "builtin.relayed"]

@@ -323,6 +323,7 @@ def workspace(client, site, make_user, make_event):
             "/espace/pages/donnees-personnelles",
             "/espace/pages/accessibilite",
             "/espace/mot-de-passe",
+            "/espace/compte",
         )
     ]
 

@@ -130,3 +130,22 @@ def test_each_module_imports_on_its_own():
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_sending_imports_no_service():
+    """The worker renders each message by the renderer its kind registered (``rendering``): neither
+    sending nor the registry imports, even indirectly, a module that registers a renderer."""
+    graph = import_graph()
+    registering = {
+        name
+        for name, path in modules().items()
+        if "rendering.renders(" in path.read_text(encoding="utf-8") and name != "rtes_events.rendering"
+    }
+    assert "rtes_events.reminders" in registering
+    reached, todo = set(), ["rtes_events.delivery"]
+    while todo:
+        for other in graph[todo.pop()] - reached:
+            reached.add(other)
+            todo.append(other)
+    assert "rtes_events.rendering" in reached
+    assert not reached & registering, f"delivery imports {reached & registering}"

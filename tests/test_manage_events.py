@@ -585,3 +585,36 @@ def test_dates_and_hours_typed_the_french_way_are_read(client, admin):
         time(9, 30),
         time(11),
     )
+
+
+def test_a_hybrid_session_s_on_site_and_remote_places_replace_its_capacity(client, admin, session_idf):
+    login(client, admin)
+    assert "Places sur place" in text(client.get(page(session_idf, "modifier")))
+    data = {**FORM, "title": "Séance francilienne", "mode": "hybrid", "city": "Paris", "venue": "Salle"}
+    data.update({"capacity": "120", "capacity_remote": "300"})
+    assert post(client, page(session_idf, "modifier"), data).status_code == 303
+    event = reload(session_idf)
+    assert (event.capacity, event.capacity_onsite, event.capacity_remote) == (None, 120, 300)
+    assert "sur place : 120 ; à distance : 300" in text(client.get(page(event)))
+    data["mode"] = "online"  # no places per mode outside a hybrid session
+    assert post(client, page(session_idf, "modifier"), data).status_code == 303
+    event = reload(session_idf)
+    assert (event.capacity, event.capacity_onsite, event.capacity_remote) == (120, None, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("12345678901234567890123", "Le nombre de places doit être compris entre 1 et 100 000"),
+        ("0", "Le nombre de places doit être compris entre 1 et 100 000"),
+        ("<b>3</b>", "« Places à distance » doit être un nombre entier."),
+        ("2026-02-30", "« Places à distance » doit être un nombre entier."),
+        ("x" * 10_000, "« Places à distance » doit être un nombre entier."),
+    ],
+)
+def test_hostile_remote_places_are_refused_in_french(client, admin, session_idf, value, message):
+    login(client, admin)
+    data = {**FORM, "mode": "hybrid", "city": "Paris", "capacity_remote": value}
+    response = post(client, page(session_idf, "modifier"), data)
+    assert response.status_code == 400 and message in html.unescape(response.get_data(as_text=True))
+    assert reload(session_idf).capacity_remote is None

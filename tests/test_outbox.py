@@ -8,9 +8,10 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
-from rtes_events import clock, delivery, outbox, registrations
+from rtes_events import clock, delivery, outbox, registrations, rendering
 from rtes_events.extensions import db
 from rtes_events.models import OutboxMessage, Registration
 
@@ -166,3 +167,14 @@ def test_a_mail_server_that_never_answers_delays_no_registration(app, client, ma
     assert "Inscription confirmée" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert elapsed < 1
     assert [m.status for m in messages()] == ["pending"]
+
+
+def test_a_message_kind_without_a_renderer_fails_clearly_and_is_kept(app):
+    outbox.enqueue_rendered("unheard_of", "equipe@rtes.fr", "Sans moteur")
+    db.session.commit()
+    assert delivery.deliver_due() == (0, 1)
+    [message] = messages()
+    assert message.status == "pending" and message.kind == "registration_email"
+    assert "no renderer for the message kind 'unheard_of'" in message.last_error
+    with pytest.raises(ValueError, match="already has a renderer"):
+        rendering.renders("reminder")(lambda reference: None)

@@ -145,7 +145,8 @@ def test_a_question_of_one_mode_is_asked_of_that_mode_only(app, make_event):
     with app.test_request_context(method="POST", data={"mode": "onsite"}):
         form = form_class(meta={"csrf": False})
         assert not form.validate()  # required of those on site
-    registration = registrations.register(event, {**PERSON, "answers": {lunch.id: True}}).registration
+    data = {**PERSON, "mode": "onsite", "answers": {lunch.id: True}}
+    registration = registrations.register(event, data).registration
     assert questions.summary(event)[0] == "1 déjeuner"
     registration.mode = "remote"  # switched to remote since: their lunch is no longer counted
     db.session.commit()
@@ -303,7 +304,7 @@ def test_import_questions_is_idempotent_and_matched_by_label(app):
     lunch, access, allergies = event.questions
     assert (lunch.mode, lunch.required, lunch.sensitive, lunch.preset) == ("onsite", True, False, "dejeuner")
     assert access.sensitive and access.preset == "accessibilite" and allergies.sensitive  # by its words
-    registrations.register(event, {**PERSON, "answers": {access.id: ["Autre"]}})
+    registrations.register(event, {**PERSON, "mode": "remote", "answers": {access.id: ["Autre"]}})
     items[1]["help"] = "Précisez."
     assert import_data(data(list(reversed(items[:2])))).updated == ["rencontre"]
     db.session.expire_all()

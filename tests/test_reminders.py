@@ -437,6 +437,8 @@ def test_the_organisers_get_the_count_and_the_sign_in_sheet_the_day_before(
     assert "Réponses aux questions : 2 déjeuners" in body  # the organisers' questions, counted
     sheet = f"/espace/evenements/{session.id}/emargement"
     assert f"http://rtes.test{sheet}" in body
+    for page in ("accueil", "badges.pdf"):  # the check-in page and the badges
+        assert f"http://rtes.test/espace/evenements/{session.id}/{page}" in body
     login(client, own)
     assert client.get(sheet).status_code == 200
 
@@ -526,7 +528,7 @@ def test_the_demo_s_example_gets_its_day_before_reminder_once_and_not_the_cancel
     worker_pass()
     [(recipient, message)] = reminders_sent()
     assert recipient == "alix.durand@example.org"
-    assert message["Subject"].startswith("Rappel : Exemple — Webinaire de demain")
+    assert message["Subject"].startswith("Rappel : Exemple — Webinaire à venir")
 
 
 def test_rtes_events_worker_once_queues_and_sends_the_reminders_due(

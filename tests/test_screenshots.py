@@ -23,8 +23,9 @@ PUBLIC = {
     "evenement": "/evenements/{slug}/",
     "evenement-programme": "/evenements/exemple-rencontre-nationale-alimentation/#programme",
     "inscription": "/evenements/{slug}/inscription",
-    "inscription-questions": "/evenements/{rencontre}/inscription#questions-organisateurs",
+    "inscription-questions": "/evenements/{rencontre_slug}/inscription#questions-organisateurs",
     "acces-adherent": "/adherents/acces",
+    "journee-inscription": "/evenements/{rencontre_slug}/inscription#mode",  # after another page: loaded
 }
 # The same public pages on a phone's first screen.
 PHONE_PAGES = {f"{name}-telephone": PUBLIC[name] for name in ("agenda", "evenement", "inscription")}
@@ -90,6 +91,7 @@ def demo_values(app) -> dict:
         db.session.commit()
         rencontre = registry.by_slug("exemple-rencontre-nationale-alimentation")
         lunch, diet, _, access, _ = (question.id for question in rencontre.questions)
+        ateliers = [slot.id for slot in rencontre.slots if slot.choice]
         for n, (first, last) in enumerate(people):
             answers = {
                 lunch: n < 3,
@@ -104,10 +106,12 @@ def demo_values(app) -> dict:
                     "last_name": last,
                     "email": f"r{n}@example.org",
                     "answers": answers,
+                    "mode": "remote" if n == 3 else "onsite",
+                    "slots": [ateliers[n % 2]],
                 },
             )
         return {
-            "rencontre": rencontre.slug,
+            "rencontre_slug": rencontre.slug,
             "rencontre_id": rencontre.id,
             "slug": event.slug,
             "upcoming": event.id,

@@ -150,9 +150,7 @@ def test_the_event_page_shows_the_timetable_and_is_never_stale(admin, client, re
         admin, rencontre, slot_values(title="Atelier <b>commande publique</b>", choice=CHOICE, capacity=1)
     )
     timetable.add(admin, rencontre, slot_values(title="Atelier tiers-lieux", choice=CHOICE, capacity=30))
-    registration = make_registration(rencontre)
-    registration.slots.append(full)
-    db.session.commit()
+    registration = make_registration(rencontre, slots=[full.id])  # a group « au choix » must be chosen
     path = f"/evenements/{rencontre.slug}/"
     page = client.get(path).get_data(as_text=True)
     section = page[page.index('id="programme"') : page.index("</section>", page.index('id="programme"'))]

@@ -162,6 +162,7 @@ def test_the_matrix_covers_every_workspace_route(app, world):
         "manage.event_new",
         "manage.registrants",
         "manage.export",
+        "manage.registrant_move_slot",
         "manage.attendance",
         "manage.message",
         "manage.accounts",

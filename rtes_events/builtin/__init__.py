@@ -1,5 +1,9 @@
 """Default behaviour written as plugins, registered before any partner plugin."""
 
-from . import local_registration, relayed
+from . import local_registration, organiser_notices, relayed
 
-BUILTIN_PLUGINS = [("local_registration", local_registration), ("relayed", relayed)]
+BUILTIN_PLUGINS = [
+    ("local_registration", local_registration),
+    ("organiser_notices", organiser_notices),
+    ("relayed", relayed),
+]

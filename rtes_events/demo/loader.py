@@ -10,7 +10,7 @@ from .. import clock
 from ..extensions import db
 from ..importer import ImportReport, import_data
 from ..models import Event
-from . import reminder_example
+from . import reminder_example, today_session
 
 EXAMPLE_PREFIX = "Exemple — "
 MEETING_DAYS = (1, 3)  # Tuesday and Thursday: the network meets on working days
@@ -184,7 +184,8 @@ def examples() -> list[dict]:
             "venue": "Hôtel de Région",
             "city": "Lyon",
             "online_url": "https://visio.example.org/rtes-alimentation",
-            "capacity": 120,
+            "capacity_onsite": 120,
+            "capacity_remote": 300,
             "partners": ["cnfpt", "avise"],
             "themes": ["alimentation"],
             "registration_closes": (meeting - timedelta(days=2)).isoformat() + "T18:00",
@@ -255,17 +256,17 @@ def members() -> list[dict]:
 
 
 def load_demo() -> ImportReport:
-    """Import the seed (its members included), the example member and the example sessions; an
-    example still ahead keeps its date (idempotent)."""
+    """Import the seed (its members included), the example member, the example sessions and the
+    session of the day; an example not over yet keeps its date (idempotent)."""
     data = with_programmes(seed())
     data["members"] = [*data.get("members", []), *members()]
     now = clock.now()
     ahead = set(
         db.session.scalars(select(Event.slug).where(Event.slug.like("exemple-%"), Event.ends_at > now))
     )
-    data["events"] += [
-        item for item in [*examples(), reminder_example.item(EXAMPLE_PREFIX)] if item["slug"] not in ahead
-    ]
+    wanted = [*examples(), reminder_example.item(EXAMPLE_PREFIX), today_session.item(EXAMPLE_PREFIX)]
+    data["events"] += [item for item in wanted if item["slug"] not in ahead]
     report = import_data(data)
     reminder_example.register_people()
+    today_session.register_people()
     return report

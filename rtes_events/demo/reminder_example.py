@@ -1,13 +1,15 @@
-"""The demo's reminder example: a webinar about 23 hours ahead, whose 1-day reminder is due at once
-for the two people registered two days before (one of whom cancelled: no reminder for her)."""
+"""The demo's reminder example: a webinar less than a day ahead, at a daytime hour, whose 1-day
+reminder is due at once for the two people registered two days before (one of whom cancelled: no
+reminder for her)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from .. import clock, registrations
 from ..extensions import db
 from ..models import Event, Registration
+from . import dated
 
 SLUG = "exemple-webinaire-rappels-demain"
 PEOPLE = (
@@ -16,19 +18,29 @@ PEOPLE = (
 )
 
 
-def item(title_prefix: str) -> dict:
-    """The example for the import file: about 23 hours from now, Paris time (a 5-minute step)."""
-    start = clock.to_local(clock.now() + timedelta(hours=23))
+DAYTIME = (9, 18)  # its start falls between these hours, Paris time
+
+
+def start_at(now: datetime) -> datetime:
+    """Its start (Paris time): about 23 hours after ``now`` (a 5-minute step), moved back to 17 h when
+    that falls outside daytime hours: always between 7 and 23 hours ahead."""
+    start = clock.to_local(now + timedelta(hours=23))
     start = start.replace(minute=start.minute - start.minute % 5, second=0, microsecond=0)
+    if DAYTIME[0] <= start.hour < DAYTIME[1]:
+        return start
+    day = start.date() if start.hour >= DAYTIME[1] else start.date() - timedelta(days=1)
+    return datetime.combine(day, start.replace(hour=DAYTIME[1] - 1, minute=0).timetz())
+
+
+def item(title_prefix: str) -> dict:
+    """The example for the import file."""
+    start = start_at(clock.now())
     end = start + timedelta(hours=1)
     return {
         "slug": SLUG,
         "kind": "webinaire",
-        "title": title_prefix + "Webinaire de demain : les rappels avant l'événement",
-        "start": start.date().isoformat(),
-        "start_time": start.strftime("%H:%M"),
-        "end": end.date().isoformat(),
-        "end_time": end.strftime("%H:%M"),
+        "title": title_prefix + "Webinaire à venir : les rappels avant l'événement",
+        **dated(start, end),
         "mode": "online",
         "online_url": "https://visio.example.org/rtes-rappels",
         "summary": "Session d'exemple de la démonstration : ses deux inscriptions datent d'avant-hier ; "

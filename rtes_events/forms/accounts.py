@@ -1,13 +1,14 @@
 """Forms of the accounts: signing in, passwords, and the admins' management of accounts."""
 
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts import MIN_PASSWORD
-from ..models.accounts import ROLES
+from ..models.accounts import NOTIFICATIONS, ROLES
 from .base import Form
+from .events import one_of
 from .fields import email_field, length, strip
 
 
@@ -56,6 +57,17 @@ class ChangePasswordForm(Form):
         "Mot de passe actuel", validators=[InputRequired(message="Saisissez votre mot de passe actuel.")]
     )
     password, confirm = _new_password_fields()
+
+
+class NotificationsForm(Form):
+    """How one is told of the registrations to one's events (``notices``)."""
+
+    notifications = RadioField(
+        "Être informé·e des inscriptions, annulations et places libérées de mes événements",
+        choices=[SelectChoice(key, label) for key, label in NOTIFICATIONS.items()],
+        validate_choice=False,
+        validators=[one_of("Choisissez quand être informé·e.")],
+    )
 
 
 class AccountForm(Form):

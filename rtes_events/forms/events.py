@@ -26,7 +26,7 @@ from .. import clock, editing, reminders
 from ..config import reminder_offsets
 from ..extensions import db
 from ..models import Club, Partner
-from ..models.events import KINDS, MODES
+from ..models.events import KINDS, MODES, capacity_values
 from ..permissions import managed_clubs
 from .base import Form
 from .fields import length, required, strip
@@ -234,7 +234,19 @@ class EventForm(ScheduledForm):
         filters=[strip],
         validators=[length("Lien de connexion", 500), web_address],
     )
-    capacity = places_field("Nombre de places", "Laissez vide pour ne pas limiter les inscriptions.")
+    capacity = places_field(
+        "Nombre de places",
+        "Laissez vide pour ne pas limiter les inscriptions. Session hybride : indiquez plutôt les "
+        "places sur place et à distance.",
+    )
+    capacity_onsite = places_field(
+        "Places sur place",
+        "Session hybride : les places de la salle, avec leur liste d'attente ; vide : illimité.",
+    )
+    capacity_remote = places_field(
+        "Places à distance",
+        "Session hybride : les places en ligne, avec leur liste d'attente ; vide : illimité.",
+    )
     waitlist = BooleanField("Liste d'attente quand la session est complète", default=True)
     send_attestations = BooleanField(
         "Envoyer les attestations de présence par e-mail à la clôture des présences",
@@ -316,6 +328,8 @@ class EventForm(ScheduledForm):
             "city": event.city,
             "online_url": event.online_url,
             "capacity": event.capacity,
+            "capacity_onsite": event.capacity_onsite,
+            "capacity_remote": event.capacity_remote,
             "waitlist": event.waitlist,
             "send_attestations": event.send_attestations,
             "registration_opens": _local(event.registration_opens_at),
@@ -396,27 +410,31 @@ class EventForm(ScheduledForm):
     def event_data(self) -> dict:
         """The values for ``editing.create`` and ``editing.update``; call it once the form is valid."""
         partners = db.session.scalars(select(Partner).where(Partner.key.in_(self.partners.data or [])))
-        return {
-            "kind": self.kind.data,
-            "club": self.selected_club(),
-            "title": self.title.data,
-            "summary": self.summary.data or None,
-            "description": self.description.data or None,
-            **self.schedule(),
-            "mode": self.mode.data,
-            "venue": self.venue.data or None,
-            "city": self.city.data or None,
-            "online_url": self.online_url.data or None,
-            "capacity": self.capacity.data,
-            "waitlist": self.waitlist.data,
-            "send_attestations": self.send_attestations.data,
-            "registration_opens_at": _utc(self.registration_opens.data),
-            "registration_closes_at": _utc(self.registration_closes.data),
-            "audience": self.audience.data,
-            "partners": sorted(partners, key=lambda partner: partner.name),
-            "themes": self.theme_names(),
-            "reminders": self.reminder_setting(),
-        }
+        return capacity_values(
+            {
+                "kind": self.kind.data,
+                "club": self.selected_club(),
+                "title": self.title.data,
+                "summary": self.summary.data or None,
+                "description": self.description.data or None,
+                **self.schedule(),
+                "mode": self.mode.data,
+                "venue": self.venue.data or None,
+                "city": self.city.data or None,
+                "online_url": self.online_url.data or None,
+                "capacity": self.capacity.data,
+                "capacity_onsite": self.capacity_onsite.data,
+                "capacity_remote": self.capacity_remote.data,
+                "waitlist": self.waitlist.data,
+                "send_attestations": self.send_attestations.data,
+                "registration_opens_at": _utc(self.registration_opens.data),
+                "registration_closes_at": _utc(self.registration_closes.data),
+                "audience": self.audience.data,
+                "partners": sorted(partners, key=lambda partner: partner.name),
+                "themes": self.theme_names(),
+                "reminders": self.reminder_setting(),
+            }
+        )
 
 
 class PostponeForm(ScheduledForm):

@@ -227,8 +227,40 @@ class Event(Scheduled, db.Model):
     def status_label(self) -> str:
         return STATUSES.get(self.status, self.status)
 
+    @property
+    def attendance_modes(self) -> tuple[str | None, ...]:
+        """How one attends: on site or remote for a hybrid event (``Registration.mode``), else one way."""
+        return ("onsite", "remote") if self.mode == "hybrid" else (None,)
+
+    def capacity_for(self, mode: str | None) -> int | None:
+        """The places of ``mode`` (None: unlimited): a hybrid event's on-site or remote places, which
+        replace its ``capacity``; another event's ``capacity``."""
+        if self.mode != "hybrid":
+            return self.capacity
+        return self.capacity_remote if mode == "remote" else self.capacity_onsite
+
+    @property
+    def total_capacity(self) -> int | None:
+        """All the places of the event, None when one of its modes is unlimited."""
+        capacities = [self.capacity_for(mode) for mode in self.attendance_modes]
+        return None if None in capacities else sum(capacities)
+
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
+
+
+def capacity_values(values: dict) -> dict:
+    """``values`` of an event (form or import) with its places as stored: a hybrid event's on-site
+    and remote places replace its capacity (a capacity given alone becomes its on-site places, the
+    room it counted); another event has no places per mode."""
+    places = {key: values.get(key) for key in ("capacity", "capacity_onsite", "capacity_remote")}
+    if values.get("mode") == "hybrid":
+        if places["capacity_onsite"] is None:
+            places["capacity_onsite"] = places["capacity"]
+        places["capacity"] = None
+    else:
+        places["capacity_onsite"] = places["capacity_remote"] = None
+    return {**values, **places}
 
 
 def fold(text: str) -> str:

@@ -102,6 +102,26 @@ class Registration(db.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE
 
+    @property
+    def is_remote(self) -> bool:
+        """Attends online: an online event, or a hybrid one not on site (a hybrid registration made
+        before modes existed has none, and keeps the link it was sent)."""
+        return self.event.mode == "online" or (self.event.mode == "hybrid" and self.mode != "onsite")
+
+    @property
+    def is_onsite(self) -> bool:
+        """Attends in the room: an on-site event, or a hybrid one not remote."""
+        return self.event.mode == "onsite" or (self.event.mode == "hybrid" and self.mode != "remote")
+
+    @property
+    def online_link(self) -> str | None:
+        """The event's private online link when this registration may see it (holds a place, attends
+        remotely, the event not cancelled), else None."""
+        event = self.event
+        if self.status in ("confirmed", "attended") and self.is_remote and event.status != "cancelled":
+            return event.online_url or None
+        return None
+
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
 

@@ -19,7 +19,13 @@ from sqlalchemy import select
 
 from .. import accounts
 from ..extensions import db, limiter, login_manager
-from ..forms.accounts import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from ..forms.accounts import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NotificationsForm,
+    SetPasswordForm,
+)
 from ..models import User
 from ..security import private
 
@@ -124,6 +130,23 @@ def change_password():
         flash("Votre mot de passe est changé ; vos autres sessions sont fermées.", "success")
         return redirect(home(), 303)
     return render_template("auth/change_password.html", form=form), 400
+
+
+@bp.route("/espace/compte", methods=["GET", "POST"])
+@login_required
+def account():
+    """One's own account: how one is told of the registrations to one's events."""
+    if current_user.role not in ("admin", "coorganiser"):
+        abort(403)
+    form = NotificationsForm(obj=current_user)
+    if not form.is_submitted():
+        return render_template("auth/account.html", form=form)
+    if not form.validate():
+        return render_template("auth/account.html", form=form), 400
+    current_user.notifications = form.notifications.data
+    db.session.commit()
+    flash("Votre choix est enregistré.", "success")
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])

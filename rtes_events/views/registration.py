@@ -16,6 +16,7 @@ from flask_login import current_user
 from .. import attestations, pdf, personal_data, questions, registrations, registry
 from ..extensions import db
 from ..forms import registration_form
+from ..forms.attendance import with_attendance
 from ..forms.questions import AnswersForm, field_name, initial, with_questions
 from ..models import Registration
 from ..plugins import hook
@@ -37,12 +38,19 @@ bp.after_request(private)
 def form(slug: str):
     event = registry.by_slug(slug, speakers=False) or abort(404)  # the form shows no speakers
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
-    form = registration_form(fields, event=event)()
+    slot_places = registrations.slots_places_left(event.id) if registrations.choice_groups(event) else {}
+    form = with_attendance(registration_form(fields, event=event), event, slot_places)()
 
     def page(status: int = 200, **shown):
-        places_left = registrations.places_left(event)  # counted only for a page shown
+        mode_places = registrations.places_by_mode(event)  # counted only for a page shown
         return render_template(
-            "registration/form.html", event=event, form=form, places_left=places_left, **shown
+            "registration/form.html",
+            event=event,
+            form=form,
+            places_left=mode_places.get(None),
+            mode_places=mode_places,
+            slot_places=slot_places,
+            **shown,
         ), status
 
     if reason := registrations.refusal(event):
@@ -82,39 +90,76 @@ def _registration(token: str):
 
 @bp.get("/inscription/<token>/")
 def manage(token: str):
-    registration = _registration(token)
-    return _manage_page(registration, _answers_form(registration))
+    return _manage_page(_registration(token))
 
 
-def _manage_page(registration: Registration, answers_form: AnswersForm, status: int = 200):
+def _manage_page(
+    registration: Registration,
+    answers_form: AnswersForm | None = None,
+    status: int = 200,
+    refused: list[str] | None = None,
+):
+    """The registrant's own page: ``answers_form`` as sent (else their answers), ``refused`` says why
+    a change they asked was not made."""
+    event = registration.event
     feed_token = registrations.calendar_token(registration.email).token
     feed_url = external_url("feeds.personal_ics", token=feed_token)
+    changeable = registration.is_active and registrations.unavailable(event) is None
     return render_template(
         "registration/manage.html",
         registration=registration,
-        event=registration.event,
+        event=event,
         feed_url=feed_url,
         feed_webcal=webcal(feed_url),
-        answers_form=answers_form,
+        changeable=changeable,
+        groups=registrations.choice_groups(event) if changeable else {},
+        slot_places=registrations.slots_places_left(event.id) if changeable else {},
+        mode_places=registrations.places_by_mode(event) if changeable else {},
+        answers_form=_answers_form(registration) if answers_form is None else answers_form,
         answers_refusal=registrations.answers_refusal(registration),
         given={answer.question_id: answer.value for answer in registration.answers},
         attestation=attestations.of_registration(registration),
+        refused=refused,
     ), status
 
 
-def _answers_form(registration: Registration) -> AnswersForm:
-    """The person's answers to the questions asked of their mode, as a form to change them."""
+@bp.post("/inscription/<token>/choix")
+def choose_slot(token: str):
+    """The person picks another slot of a group « au choix », while it has a free place."""
+    return _change(token, registrations.choose_slot, request.form.get("creneau", ""), "Choix enregistré")
+
+
+@bp.post("/inscription/<token>/mode")
+def change_mode(token: str):
+    """The person attends a hybrid event the other way, while that way has a free place."""
+    return _change(token, registrations.change_mode, request.form.get("mode", ""), "Participation modifiée")
+
+
+def _change(token: str, change, value: str, done: str):
+    registration = _registration(token)
+    try:
+        changed = change(registration, value)
+    except RegistrationRefused as refused:
+        return _manage_page(registration, status=409, refused=refused.messages)
+    if changed:
+        flash(f"{done} ; un e-mail vous le confirme.", "success")
+    return redirect(url_for(".manage", token=token, _anchor="participation"), 303)
+
+
+def _answers_form(registration: Registration, sent: bool = False) -> AnswersForm:
+    """The person's answers to the questions asked of their mode, as a form to change them (``sent``:
+    as this request's form sent them)."""
     asked = questions.asked(registration.event, registration.mode)
     form_class = with_questions(AnswersForm, registration.event, asked, mode=registration.mode)
     given = {answer.question_id: answer.value for answer in registration.answers}
     data = {field_name(question): initial(question, given.get(question.id)) for question in asked}
-    return form_class(data=data if request.method == "GET" else None)
+    return form_class() if sent else form_class(formdata=None, data=data)
 
 
 @bp.post("/inscription/<token>/reponses")
 def change_answers(token: str):
     registration = _registration(token)
-    form = _answers_form(registration)
+    form = _answers_form(registration, sent=True)
     if not form.validate():
         return _manage_page(registration, form, 400)
     try:

@@ -14,6 +14,7 @@ SECTION_OF_ENDPOINT = {
     "manage.message": "messages",
     "manage.event": "session",
     "auth.change_password": "mot-de-passe",
+    "auth.account": "mon-compte",
 }
 SECTION_OF_MODULE = {
     "dashboard": "tableau-de-bord",

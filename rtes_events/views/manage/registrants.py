@@ -1,11 +1,13 @@
-"""The registrants of a session: list and search, manual add, cancellation, waiting list, exports,
-sign-in sheet, attendance and messages. Each change is recorded in the audit log."""
+"""The registrants of a session: list and search, counts per mode and per slot « au choix », manual
+add, cancellation, waiting list, moving someone to another slot, exports, sign-in sheet (of the
+whole session or of one slot), attendance and messages. Each change is recorded in the audit log."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ... import attestations, audit, badges, clock, exports, questions, registrants, registrations
 from ...extensions import db
+from ...forms.attendance import with_attendance
 from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
 from ...models.registrations import STATUSES
 from ...permissions import can_manage
@@ -31,17 +33,33 @@ def _flash_refusal(refused: RegistrationRefused) -> None:
         flash(message, "error")
 
 
+def _slot(event):
+    """The slot « au choix » of ``event`` named by the ``creneau`` query value, None without one;
+    404 for one that is not among them."""
+    if "creneau" not in request.args:
+        return None
+    wanted = registrations.slot_id(request.args["creneau"])
+    found = next((s for s in event.slots if s.choice and s.id == wanted), None)
+    return found or abort(404)
+
+
 @bp.get("/evenements/<int:event_id>/inscrits", endpoint="registrants")
 def registrants_list(event_id: int):
     event = event_for(event_id, "registrants")
     text = request.args.get("q", "")[:200]
     status = request.args.get("statut", "")
+    slot = _slot(event)
+    ahead = event.starts_at > clock.now()
     return render_template(
         "manage/registrants.html",
         event=event,
-        registrations=registrants.search(event, text, status),
+        registrations=registrants.search(event, text, status, slot),
         counts=registrants.counts(event),
-        places_left=None if event.starts_at <= clock.now() else registrations.places_left(event),
+        by_mode=registrants.counts_by_mode(event),
+        slot_counts=registrants.slot_counts(event),
+        slot=slot,
+        places_left=registrations.places_left(event) if ahead else None,
+        mode_places=registrations.places_by_mode(event) if ahead else {},
         q=text,
         status=status if status in STATUSES else "",
         statuses=STATUSES,
@@ -56,12 +74,16 @@ def registrants_list(event_id: int):
 def registrant_add(event_id: int):
     event = event_for(event_id, "registrants")
     fields = [pair for pairs in hook().rtes_registration_fields(event=event) for pair in pairs]
-    form = registrant_form(fields, event)()
+    slot_places = registrations.slots_places_left(event.id)
+    form = with_attendance(registrant_form(fields, event), event, slot_places)()
+    mode_places = registrations.places_by_mode(event)
     page = {
         "event": event,
         "form": form,
         "refusal": registrations.refusal(event, window=False),
-        "places_left": registrations.places_left(event),
+        "places_left": mode_places.get(None),
+        "mode_places": mode_places,
+        "slot_places": slot_places,
     }
     if not form.is_submitted():
         return render_template("manage/registrants_add.html", **page)
@@ -131,13 +153,36 @@ def registrant_move_up(event_id: int, registration_id: int):
     return _to_list(event, registration)
 
 
+@bp.post("/evenements/<int:event_id>/inscrits/<int:registration_id>/creneau")
+def registrant_move_slot(event_id: int, registration_id: int):
+    """Move someone to another slot « au choix » (it must have a free place); they are e-mailed."""
+    event = event_for(event_id, "registrants")
+    registration = registration_for(event, registration_id)
+    before = [slot.title for slot in registration.slots]
+    try:
+        moved = registrations.choose_slot(registration, request.form.get("creneau", ""))
+    except RegistrationRefused as refused:
+        _flash_refusal(refused)
+        return _to_list(event, registration)
+    if moved:
+        after = [slot.title for slot in registration.slots]
+        _log("registration.slot_moved", registration=registration, before=before, after=after)
+        flash(
+            f"{registration.full_name} est inscrit·e à « {', '.join(after)} » ; un e-mail l'en informe.",
+            "success",
+        )
+    return _to_list(event, registration)
+
+
 @bp.get("/evenements/<int:event_id>/export.<fmt>")
 def export(event_id: int, fmt: str):
     event = event_for(event_id, "export")
     if fmt not in exports.FORMATS:
         abort(404)
-    result = exports.build(event, fmt)
-    _log("registrants.exported", event=event, format=fmt, rows=result.rows)
+    slot = _slot(event)
+    result = exports.build(event, fmt, slot)
+    details = {"slot": slot.title} if slot is not None else {}
+    _log("registrants.exported", event=event, format=fmt, rows=result.rows, **details)
     response = Response(result.content, content_type=result.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -147,9 +192,11 @@ def export(event_id: int, fmt: str):
 @bp.get("/evenements/<int:event_id>/emargement")
 def signin_sheet(event_id: int):
     event = event_for(event_id, "registrants")
-    people = registrants.signin_sheet(event)
-    _log("registrants.exported", event=event, format="émargement", rows=len(people))
-    return render_template("manage/signin_sheet.html", event=event, registrations=people)
+    slot = _slot(event)
+    people = registrants.signin_sheet(event, slot, "onsite" if event.mode == "hybrid" else None)
+    details = {"slot": slot.title} if slot is not None else {}
+    _log("registrants.exported", event=event, format="émargement", rows=len(people), **details)
+    return render_template("manage/signin_sheet.html", event=event, registrations=people, slot=slot)
 
 
 @bp.route("/evenements/<int:event_id>/presences", methods=["GET", "POST"])
