@@ -19,7 +19,7 @@ from sqlalchemy import Select, bindparam, delete, func, null, select, text, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
-from . import attestations, clock, indicators, outbox
+from . import clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
 from .members import current_member_id_sql, member_params, organisation_for_email
@@ -662,6 +662,8 @@ def erase(registration: Registration) -> None:
 
 
 def _anonymise(registration: Registration) -> None:
+    from . import attestations  # here: attestations reads the programme (timetable), which reads this
+
     outbox.forget(registration)
     attestations.withdraw(registration)
     indicators.remember_reach(registration)  # the count of organisations reached outlives the data
