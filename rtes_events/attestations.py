@@ -3,7 +3,7 @@ attendance, their facts frozen as issued (name, organisation, the event, its dat
 distance », the hours attended per day, the network, the signatory the admins set), printed as PDF
 with their verification address (``/attestations/<code>``) as text and QR code, sent through the
 outbox when the event is set to send them (rendered when sent: ``rendering``), withdrawn when the
-registration is erased.
+registration is erased (``registrations``).
 
 Hours attended: on each day the person was checked in (``CheckIn``), or on every day of the event
 when their presence was ticked by hand; a day lasts the span of its programme's slots, else the
@@ -210,15 +210,6 @@ def of_event(event: Event) -> list[Attestation]:
 
 def by_code(code: str) -> Attestation | None:
     return db.session.scalar(select(Attestation).where(Attestation.code == code[:32]))
-
-
-def withdraw(registration: Registration) -> None:
-    """Withdraw the attestation of ``registration`` (erased): its facts keep nothing of the person."""
-    for attestation in db.session.scalars(
-        select(Attestation).where(Attestation.registration_id == registration.id)
-    ):
-        attestation.withdrawn_at = attestation.withdrawn_at or clock.now()
-        attestation.facts = {}
 
 
 def verification_url(attestation: Attestation) -> str:
