@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 
-from . import opt_outs
+from . import opt_outs, qr
 from .feeds import registration_ics
 from .formatting import one_line
 from .urls import external_url
@@ -27,6 +27,7 @@ SUBJECTS = {
     "replay_published": "Replay disponible : {title}",
     "survey": "Votre avis sur : {title}",
 }
+WITH_CHECKIN_CODE = {"confirmed", "promoted", "resent"}  # the QR code for the door, inline, when on site
 # About an event already over: no calendar entry to update.
 WITHOUT_CALENDAR = {"replay_published", "survey", "attestation"}
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
@@ -77,11 +78,21 @@ def registration_message(
         "event_url": external_url("public.event", slug=event.slug),
         "manage_url": external_url("registration.manage", token=registration.token),
     }
+    checkin_cid = None
+    if template in WITH_CHECKIN_CODE and registration.shows_checkin_code:
+        checkin_cid = make_msgid(domain="rtes.fr")
+        context["checkin_cid"] = checkin_cid[1:-1]
     if template in OPT_OUTS:
         headers = {**OPT_OUTS[template](registration.email), **(headers or {})}
     msg = message_head(registration.email, subject_line or subject(registration, template), headers)
     msg.set_content(render_template(f"mail/{template}.txt", **context))
     msg.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    if checkin_cid:
+        html = msg.get_payload()[1]
+        png = qr.png(registration.checkin_code)
+        html.add_related(
+            png, "image", "png", cid=checkin_cid, disposition="inline", filename="code-accueil.png"
+        )
     if registration.is_active and template not in WITHOUT_CALENDAR:
         msg.add_attachment(
             registration_ics(registration),

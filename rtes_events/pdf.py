@@ -1,13 +1,14 @@
 """PDF documents (badges, attestations) with fpdf2: an A4 page set in DejaVu Sans, a TrueType font
 shipped with the package (``static/fonts``, its licence beside it) that prints every French character
-(é, ç, œ, « », ·, ’) where the PDF core fonts stop at Latin-1; and a QR code drawn as an image."""
+(é, ç, œ, « », ·, ’) where the PDF core fonts stop at Latin-1; and a QR code drawn as an image (``qr``)."""
 
 import io
 from pathlib import Path
 
-import segno
 from flask import Response
 from fpdf import FPDF
+
+from . import qr
 
 FONT = "DejaVu"
 FONTS = Path(__file__).parent / "static" / "fonts"
@@ -39,9 +40,7 @@ def fit(pdf: FPDF, text: str, width: float, size: float, *, style: str = "", sma
 
 def qr_code(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
     """``data`` as a QR code of ``size`` mm square, its top left corner at (x, y)."""
-    image = io.BytesIO()
-    segno.make(data, error="m").save(image, kind="png", scale=8, border=2)
-    pdf.image(image, x=x, y=y, w=size, h=size)
+    pdf.image(io.BytesIO(qr.png(data)), x=x, y=y, w=size, h=size)
 
 
 def output(pdf: FPDF) -> bytes:

@@ -23,7 +23,17 @@ from . import clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
 from .members import current_member_id_sql, member_params, organisation_for_email
-from .models import Answer, Attestation, CalendarToken, Event, OutboxMessage, Question, Registration, Slot
+from .models import (
+    Answer,
+    Attestation,
+    CalendarToken,
+    CheckIn,
+    Event,
+    OutboxMessage,
+    Question,
+    Registration,
+    Slot,
+)
 from .models.registrations import ACTIVE, FUNCTIONS, MODES, new_token
 from .models.slots import registration_slots
 from .permissions import can_manage, is_member
@@ -602,7 +612,9 @@ def mark_attendance(registration: Registration, present: bool) -> Registration:
         if registration.status not in ATTENDANCE_STATUSES:
             raise RegistrationRefused("Seules les inscriptions confirmées ont une présence à relever.")
         registration.status = "attended" if present else "absent"
-        _report_attendance(event)
+        if not present:  # scanned at the door by mistake: the check-ins go too
+            db.session.execute(delete(CheckIn).where(CheckIn.registration_id == registration_id))
+        report_attendance(event)
     return registration
 
 
@@ -616,11 +628,12 @@ def mark_all_present(event: Event) -> int:
         ).all()
         for registration in unmarked:
             registration.status = "attended"
-        _report_attendance(event)
+        report_attendance(event)
     return len(unmarked)
 
 
-def _report_attendance(event: Event) -> None:
+def report_attendance(event: Event) -> None:
+    """Report the event's participants: its registrations ``attended`` (the caller holds its lock)."""
     db.session.flush()
     event.participants = db.session.scalar(
         select(func.count()).where(Registration.event_id == event.id, Registration.status == "attended")

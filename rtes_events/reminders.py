@@ -289,7 +289,7 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         "event_url": external_url("public.event", slug=event.slug),
         "signin_url": external_url("manage.signin_sheet", event_id=event.id),
         # The check-in page and the badges (DESIGN §4), by their paths until their views are merged.
-        "checkin_url": _workspace_url(event, "accueil"),
+        "checkin_url": external_url("manage.door", event_id=event.id),
         "badges_url": _workspace_url(event, "badges.pdf"),
         "registrants_url": external_url("manage.registrants", event_id=event.id),
     }

@@ -52,9 +52,10 @@ def render(reference: dict) -> EmailMessage:
 
 
 def registration(reference: dict) -> Registration:
-    """The registration a message is about; ``Dropped`` when it is gone or erased."""
+    """The registration a message is about; ``Dropped`` when it is gone or erased, or has no address
+    to write to (a walk-in added at the door)."""
     found = db.session.get(Registration, reference.get("registration") or 0)
-    if found is None or found.erased_at is not None:
+    if found is None or found.erased_at is not None or found.walk_in:
         raise Dropped
     return found
 

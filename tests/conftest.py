@@ -220,6 +220,20 @@ def new_event(**values) -> Event:
     return Event(**{**defaults, **values})
 
 
+def starting_soon(**values) -> Event:
+    """A published on-site session today, starting in an hour: its door (check-in) is open."""
+    starts = clock.now() + timedelta(hours=1)
+    return new_event(
+        **{
+            "kind": "club",
+            "mode": "onsite",
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=3),
+            **values,
+        }
+    )
+
+
 def new_relayed(source: CalendarSource | None = None, **values) -> Event:
     """An event relayed from a followed calendar (a new one unless ``source`` is given) as a refresh
     writes it: published, registration on the organiser's side; ``new_event``'s other defaults."""

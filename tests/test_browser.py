@@ -29,7 +29,7 @@ from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.models import Event, SurveyAnswer
 
-from .conftest import PASSWORD, PERSON, free_port, new_relayed
+from .conftest import PASSWORD, PERSON, free_port, new_relayed, starting_soon
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -935,4 +935,82 @@ def test_the_attestation_pages_pass_axe_and_nu_on_desktop_and_phone(live, audite
                 assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     assert "Camille Martin" in page.goto(live.url + f"/attestations/{code}").text()
     assert {path: rules for path, rules in found.items() if rules} == {}
+
+
+def qr_video(path: Path, text: str, size: tuple[int, int] = (640, 480), frames: int = 5) -> Path:
+    """A Y4M video (the format Chromium's fake camera reads) showing the QR code of ``text``."""
+    import io as _io
+
+    from PIL import Image
+
+    from rtes_events import qr
+
+    width, height = size
+    code = Image.open(_io.BytesIO(qr.png(text, scale=8))).convert("L")
+    frame = Image.new("L", size, 255)
+    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    with path.open("wb") as video:
+        video.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            video.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return path
+
+
+@contextmanager
+def camera_showing(video: Path):
+    """A Chromium whose camera films ``video`` (its fake capture device), at a phone's width."""
+    from playwright.sync_api import sync_playwright
+
+    if shutil.which("chromium") is None or not AXE.is_file():
+        missing("Debian's chromium and axe-core are needed (make test installs them)")
+    flags = [
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+        "--use-fake-ui-for-media-stream",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS + flags
+        )
+        context = browser.new_context(
+            locale="fr-FR", bypass_csp=True, permissions=["camera"], viewport={"width": 390, "height": 844}
+        )
+        try:
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def test_the_door_scans_a_qr_code_with_the_camera_at_a_phone_width(live, tmp_path, nu):
+    with live.app_context():
+        accounts.create_user("accueil@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        event = starting_soon(slug="accueil-camera", title="Session à l'accueil")
+        db.session.add(event)
+        db.session.commit()
+        registration = registrations.register(event, {**PERSON, "email": "scan@example.org"}).registration
+        code, event_id = registration.checkin_code, event.id
+        door = f"/espace/evenements/{event_id}/accueil"
+    with camera_showing(qr_video(tmp_path / "qr.y4m", code)) as page:
+        sign_in(page, live.url, "accueil@rtes.fr")
+        response = page.goto(live.url + door)
+        nu.add(door, response.text())
+        assert violations(page) == []
+        page.get_by_role("button", name="Ouvrir la caméra").click()
+        result = page.locator("#door-result")
+        result.and_(page.locator(".door-present")).wait_for(timeout=20_000)
+        assert "Camille Martin" in result.inner_text()
+        result.and_(page.locator(".door-already")).wait_for(timeout=20_000)  # the camera still sees it
+        assert "Déjà enregistré·e" in result.inner_text()
+        assert page.locator("#door-counts").inner_text() == "1 / 1"
+        page.context.set_offline(True)  # scans are kept, then sent when the connection returns
+        page.locator("#door-pending").filter(has_text="en attente").wait_for(timeout=20_000)
+        assert "Hors connexion" in result.inner_text()
+        page.context.set_offline(False)
+        page.wait_for_function("document.getElementById('door-pending').textContent === ''", timeout=20_000)
+        assert "Déjà enregistré·e" in result.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert violations(page) == []
+    with live.app_context():
+        assert db.session.get(Event, event_id).participants == 1  # scanned again and again: present once
     nu.check()

@@ -302,6 +302,7 @@ def workspace(client, site, make_user, make_event):
             "/espace/evenements/{event}/questions/nouvelle",
             "/espace/evenements/{event}/questions/{question}/modifier",
             "/espace/evenements/{past}/presences",
+            "/espace/evenements/{event}/accueil",
             "/espace/evenements/{past}/replay",
             "/espace/evenements/{past}/replay/video",
             "/espace/evenements/{past}/replay/synthese",

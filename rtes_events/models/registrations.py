@@ -122,6 +122,12 @@ class Registration(db.Model):
             return event.online_url or None
         return None
 
+    @property
+    def shows_checkin_code(self) -> bool:
+        """Confirmed for a place in the room: the check-in code is shown (e-mail, management page,
+        ticket); cancelled, it is void."""
+        return self.is_onsite and self.status in ("confirmed", "attended")
+
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
 

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import attestations, pdf, personal_data, questions, registrations, registry
+from .. import attestations, pdf, personal_data, qr, questions, registrations, registry, tickets
 from ..extensions import db
 from ..forms import registration_form
 from ..forms.attendance import with_attendance
@@ -154,6 +154,29 @@ def _answers_form(registration: Registration, sent: bool = False) -> AnswersForm
     given = {answer.question_id: answer.value for answer in registration.answers}
     data = {field_name(question): initial(question, given.get(question.id)) for question in asked}
     return form_class() if sent else form_class(formdata=None, data=data)
+
+
+def _code_holder(token: str) -> Registration:
+    """The registration of ``token`` when it has a check-in code to show (404 otherwise, e.g. cancelled)."""
+    registration = _registration(token)
+    if not registration.shows_checkin_code or registration.event.status == "cancelled":
+        abort(404)
+    return registration
+
+
+@bp.get("/inscription/<token>/code-accueil.png")
+def checkin_qr(token: str):
+    """The QR code of the registration's check-in code."""
+    return current_app.response_class(qr.png(_code_holder(token).checkin_code), mimetype="image/png")
+
+
+@bp.get("/inscription/<token>/billet.pdf")
+def ticket(token: str):
+    """The printable one-page ticket, with the QR code."""
+    registration = _code_holder(token)
+    response = current_app.response_class(tickets.ticket_pdf(registration), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="billet-{registration.event.slug}.pdf"'
+    return response
 
 
 @bp.post("/inscription/<token>/reponses")

@@ -111,6 +111,7 @@ from . import (  # noqa: E402,F401
     accounts,
     attestations,
     dashboard,
+    door,
     events,
     help,
     indicators,

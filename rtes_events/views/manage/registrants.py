@@ -2,10 +2,10 @@
 add, cancellation, waiting list, moving someone to another slot, exports, sign-in sheet (of the
 whole session or of one slot), attendance and messages. Each change is recorded in the audit log."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import attestations, audit, badges, clock, exports, questions, registrants, registrations
+from ... import attestations, audit, badges, checkins, clock, exports, questions, registrants, registrations
 from ...extensions import db
 from ...forms.attendance import with_attendance
 from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
@@ -209,12 +209,17 @@ def attendance(event_id: int):
         return render_template("manage/attendance.html", event=event, refusal=refusal), status
     if request.method == "POST":
         return _mark_attendance(event)
+    people = registrants.signin_sheet(event)
+    if query := request.args.get("q", "").strip():  # the search without JavaScript
+        found = {registration.id for registration in checkins.search(event, query)}
+        people = [registration for registration in people if registration.id in found]
     return render_template(
         "manage/attendance.html",
         event=event,
-        registrations=registrants.signin_sheet(event),
+        registrations=people,
         counts=registrants.counts(event),
         attestation_count=len(attestations.of_event(event)),
+        query=query[:200],
     )
 
 
@@ -233,9 +238,13 @@ def _mark_attendance(event):
             registration = registration_for(event, registration_id)
             registrations.mark_attendance(registration, presence == "present")
             _log("registration.attendance", registration=registration, present=presence == "present")
+            if request.accept_mimetypes.best == "application/json":  # ticked from the page's script
+                return jsonify(status=registration.status_label, counts=registrants.counts(event))
         else:
             abort(400)
     except RegistrationRefused as refused:
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=" ".join(refused.messages)), 409
         _flash_refusal(refused)
     anchor = f"inscription-{registration.id}" if registration is not None else None
     return redirect(url_for(".attendance", event_id=event.id, _anchor=anchor), 303)
