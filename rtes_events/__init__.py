@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     if hops := app.config["RTES_PROXY_HOPS"]:  # the client address, scheme and host set by the proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import cache, database, formatting, reminders, security  # noqa: F401 (reminders: its renderer)
+    from . import attestations, cache, database, formatting, reminders, security  # noqa: F401 (their renderers)
     from .builtin import BUILTIN_PLUGINS
     from .cli import register_commands
     from .extensions import csrf, db, limiter, migrate

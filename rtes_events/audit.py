@@ -18,6 +18,8 @@ LABELS = {
     "registration.moved_up": "Inscription remontée dans la liste d'attente",
     "registration.slot_moved": "Inscription déplacée vers un autre créneau",
     "registration.attendance": "Présence relevée",
+    "attendance.closed": "Présences clôturées : attestations délivrées",
+    "attestations.signatory": "Signataire des attestations modifié",
     "registration.checked_in": "Présence enregistrée à l'accueil",
     "registration.walk_in": "Personne ajoutée à l'accueil",
     "checkin.reopened": "Accueil rouvert pour corriger",

@@ -196,3 +196,14 @@ def rtes_personal_data_recipients():
     « pour »); the lists of all plugins are concatenated after the core's (mail server, organisers).
     A plugin that forwards nothing says so too, when people might believe otherwise.
     """
+
+
+@hookspec
+def rtes_attestation_details(registration):
+    """Lines a partner adds to the attestation de présence of ``registration`` (e.g. the CNFPT's
+    session code).
+
+    Called when the attestation is issued (its facts are then frozen: they are printed on the PDF
+    and shown at its verification address). Returns a list of ``(label, value)`` pairs of French
+    text; the lists of all plugins are concatenated.
+    """

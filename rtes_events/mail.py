@@ -28,7 +28,8 @@ SUBJECTS = {
     "survey": "Votre avis sur : {title}",
 }
 WITH_CHECKIN_CODE = {"confirmed", "promoted", "resent"}  # the QR code for the door, inline, when on site
-WITHOUT_CALENDAR = {"replay_published", "survey"}  # about an event already over: no calendar entry to update
+# About an event already over: no calendar entry to update.
+WITHOUT_CALENDAR = {"replay_published", "survey", "attestation"}
 CHANGES = {"cancelled": "Événement annulé", "postponed": "Événement reporté"}
 OPT_OUTS = {"replay_published": opt_outs.headers}  # the List-Unsubscribe headers of e-mails one may refuse
 

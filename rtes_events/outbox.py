@@ -49,6 +49,18 @@ def enqueue(
     return message
 
 
+def enqueue_email(registration, message, purpose: str) -> OutboxMessage:
+    """Add the rendered e-mail ``message`` to ``registration``'s address to the current transaction."""
+    return enqueue(
+        "email",
+        registration.email,
+        message["Subject"],
+        message.as_string(),
+        registration=registration,
+        purpose=purpose,
+    )
+
+
 def enqueue_rendered(template: str, recipient: str, subject: str, *, about=None, **details) -> OutboxMessage:
     """Add an e-mail of the kind ``template`` to the current transaction, rendered when sent by the
     renderer its kind registered (``rendering``); ``details`` (JSON values) are kept for it, ``about``

@@ -167,13 +167,7 @@ def send_message(event: Event, statuses, sender, subject: str, body: str) -> int
     (the worker sends them once it is committed). Returns how many."""
     recipients = of_event(event, statuses)
     for registration in recipients:
-        message = render_message(event, registration, sender, subject, body)
-        outbox.enqueue(
-            "email",
-            registration.email,
-            message["Subject"],
-            message.as_string(),
-            registration=registration,
-            purpose="organiser_message",
+        outbox.enqueue_email(
+            registration, render_message(event, registration, sender, subject, body), "organiser_message"
         )
     return len(recipients)

@@ -23,7 +23,17 @@ from . import clock, indicators, outbox
 from .extensions import db
 from .formatting import moment, one_line
 from .members import current_member_id_sql, member_params, organisation_for_email
-from .models import Answer, CalendarToken, CheckIn, Event, OutboxMessage, Question, Registration, Slot
+from .models import (
+    Answer,
+    Attestation,
+    CalendarToken,
+    CheckIn,
+    Event,
+    OutboxMessage,
+    Question,
+    Registration,
+    Slot,
+)
 from .models.registrations import ACTIVE, FUNCTIONS, MODES, new_token
 from .models.slots import registration_slots
 from .permissions import can_manage, is_member
@@ -666,6 +676,10 @@ def erase(registration: Registration) -> None:
 
 def _anonymise(registration: Registration) -> None:
     outbox.forget(registration)
+    for attestation in db.session.scalars(
+        select(Attestation).where(Attestation.registration_id == registration.id)
+    ):
+        attestation.withdraw()
     indicators.remember_reach(registration)  # the count of organisations reached outlives the data
     registration.email = f"efface-{registration.id}"
     registration.first_name = registration.last_name = registration.organisation = ""

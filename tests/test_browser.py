@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from rtes_events import accounts, clock, registrations, registry, worker
+from rtes_events import accounts, attestations, clock, registrations, registry, worker
 from rtes_events.demo.loader import load_demo
 from rtes_events.extensions import db
 from rtes_events.models import Event, SurveyAnswer
@@ -899,6 +899,42 @@ def test_the_questions_pages_and_the_form_with_questions_pass_axe_and_nu_on_desk
     nu.add("question form with errors", posted.value.text())
     assert {path: rules for path, rules in found.items() if rules} == {}
     nu.check()
+
+
+def test_the_attestation_pages_pass_axe_and_nu_on_desktop_and_phone(live, audited_page, nu):
+    page = audited_page
+    with live.app_context():
+        accounts.create_user("equipe@rtes.fr", accounts.Scope("admin"), PASSWORD)
+        event = registry.by_slug("exemple-club-ile-de-france-tiers-lieux")
+        registration = registrations.register(event, {**PERSON}).registration
+        shift = event.starts_at - (clock.now() - timedelta(hours=3))
+        event.starts_at, event.ends_at = event.starts_at - shift, event.ends_at - shift
+        db.session.commit()
+        registrations.mark_attendance(registration, True)
+        db.session.commit()
+        (attestation,) = attestations.close_attendance(event)
+        code, token, event_id = attestation.code, registration.token, event.id
+    sign_in(page, live.url, "equipe@rtes.fr")
+    paths = {
+        f"/attestations/{code}": 200,
+        "/attestations/inconnue": 404,
+        f"/inscription/{token}/": 200,
+        "/espace/attestations/signataire": 200,
+        f"/espace/evenements/{event_id}/presences": 200,
+    }
+    found = {}
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path, status in paths.items():
+            response = page.goto(live.url + path)
+            assert response.status == status, path
+            found[f"{path} ({width} px)"] = violations(page)
+            if width == 1280:
+                nu.add(path, response.text())
+            elif not path.startswith("/espace/"):
+                assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    assert "Camille Martin" in page.goto(live.url + f"/attestations/{code}").text()
+    assert {path: rules for path, rules in found.items() if rules} == {}
 
 
 def qr_video(path: Path, text: str, size: tuple[int, int] = (640, 480), frames: int = 5) -> Path:

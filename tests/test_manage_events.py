@@ -163,9 +163,9 @@ def test_a_coorganiser_creates_club_sessions_of_their_club_only(client, idf):
     login(client, idf)
     body = text(client.get("/espace/evenements/nouveau"))
     assert 'value="webinaire"' not in body and f'value="{NAQ}"' not in body and f'value="{IDF}"' in body
-    event = created(post(client, "/espace/evenements/nouveau", FORM))
+    event = created(post(client, "/espace/evenements/nouveau", {**FORM, "send_attestations": "y"}))
     assert (event.kind, event.club.slug, event.status) == ("club", IDF, "draft")
-    assert audit_actions(event) == ["event.created"]
+    assert event.send_attestations and audit_actions(event) == ["event.created"]
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,7 @@ ADMIN_AREAS = (
     "manage.proposal",
     "manage.site_page",
     "manage.relay",
+    "manage.signatory",
 )
 
 

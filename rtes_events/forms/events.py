@@ -248,6 +248,11 @@ class EventForm(ScheduledForm):
         "Session hybride : les places en ligne, avec leur liste d'attente ; vide : illimité.",
     )
     waitlist = BooleanField("Liste d'attente quand la session est complète", default=True)
+    send_attestations = BooleanField(
+        "Envoyer les attestations de présence par e-mail à la clôture des présences",
+        description="Chaque personne présente reçoit la sienne (PDF) ; sinon, elle la télécharge "
+        "depuis sa page d'inscription.",
+    )
     registration_opens = FrenchDateTimeField(
         "Ouverture des inscriptions", description="Heure de Paris ; vide : dès la publication."
     )
@@ -326,6 +331,7 @@ class EventForm(ScheduledForm):
             "capacity_onsite": event.capacity_onsite,
             "capacity_remote": event.capacity_remote,
             "waitlist": event.waitlist,
+            "send_attestations": event.send_attestations,
             "registration_opens": _local(event.registration_opens_at),
             "registration_closes": _local(event.registration_closes_at),
             "audience": event.audience,
@@ -420,6 +426,7 @@ class EventForm(ScheduledForm):
                 "capacity_onsite": self.capacity_onsite.data,
                 "capacity_remote": self.capacity_remote.data,
                 "waitlist": self.waitlist.data,
+                "send_attestations": self.send_attestations.data,
                 "registration_opens_at": _utc(self.registration_opens.data),
                 "registration_closes_at": _utc(self.registration_closes.data),
                 "audience": self.audience.data,

@@ -32,3 +32,8 @@ class Attestation(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     registration = relationship("Registration")
+
+    def withdraw(self) -> None:
+        """It no longer holds (its registration erased): its facts keep nothing of the person."""
+        self.withdrawn_at = self.withdrawn_at or clock.now()
+        self.facts = {}

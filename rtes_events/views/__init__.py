@@ -5,6 +5,7 @@ from flask import Flask
 from ..urls import RecordId
 from . import (
     api,
+    attestations,
     auth,
     clubs,
     embed,
@@ -36,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(seo.bp)
     app.register_blueprint(reminders.bp)
     app.register_blueprint(site_pages.bp)
+    app.register_blueprint(attestations.bp)
     for blueprints in app.extensions["rtes_plugins"].hook.rtes_blueprints():
         for blueprint in blueprints:
             app.register_blueprint(blueprint)

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import personal_data, qr, questions, registrations, registry, tickets
+from .. import attestations, pdf, personal_data, qr, questions, registrations, registry, tickets
 from ..extensions import db
 from ..forms import registration_form
 from ..forms.attendance import with_attendance
@@ -118,6 +118,7 @@ def _manage_page(
         answers_form=_answers_form(registration) if answers_form is None else answers_form,
         answers_refusal=registrations.answers_refusal(registration),
         given={answer.question_id: answer.value for answer in registration.answers},
+        attestation=attestations.of_registration(registration),
         refused=refused,
     ), status
 
@@ -192,6 +193,14 @@ def change_answers(token: str):
         return redirect(url_for(".manage", token=token), 303)
     flash("Vos réponses sont enregistrées.", "success")
     return redirect(url_for(".manage", token=token, _anchor="reponses"), 303)
+
+
+@bp.get("/inscription/<token>/attestation.pdf")
+def attestation_pdf(token: str):
+    """The person's attestation de présence, once issued."""
+    registration = _registration(token)
+    attestation = attestations.of_registration(registration) or abort(404)
+    return pdf.download(attestations.document([attestation]), attestations.filename(registration.event))
 
 
 @bp.get("/inscription/<token>/donnees")

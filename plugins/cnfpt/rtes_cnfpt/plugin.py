@@ -9,7 +9,7 @@ from rtes_events.checks import InvalidImport
 from rtes_events.hookspecs import hookimpl
 from rtes_events.permissions import can_manage
 
-from . import forwarding, session
+from . import certificates, forwarding, session
 from .session import CATEGORIES, FIELDS
 
 CATEGORY = "Formation CNFPT"
@@ -44,6 +44,11 @@ def rtes_event_page_items(event):
             "url": session.offer_url(code),
         }
     ]
+
+
+@hookimpl
+def rtes_attestation_details(registration):
+    return certificates.details(registration)
 
 
 @hookimpl

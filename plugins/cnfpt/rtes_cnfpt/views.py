@@ -6,14 +6,14 @@ from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import Length, Optional, Regexp
 
-from rtes_events import audit, clock, exports, outbox, registrants
+from rtes_events import attestations, audit, clock, exports, outbox, registrants
 from rtes_events.extensions import db
 from rtes_events.forms.base import Form
 from rtes_events.models import OutboxMessage
 from rtes_events.permissions import can_manage
 from rtes_events.views.manage import event_for, workspace_blueprint
 
-from . import certificates, forwarding, session
+from . import forwarding, session
 from .session import CATEGORIES, CODE_KEY, CODE_PATTERN
 
 bp = workspace_blueprint("cnfpt", __name__, template_folder="templates")
@@ -71,7 +71,7 @@ def event(event_id: int):
         code=session.code(event),
         deliveries=forwarding.deliveries(event) if can_manage(current_user, event, "registrants") else [],
         can=lambda action: can_manage(current_user, event, action),
-        present=len(registrants.of_event(event, ("attended",))),
+        issued=len(attestations.of_event(event)),
     ), 400 if form.errors else 200
 
 
@@ -109,17 +109,9 @@ def export(event_id: int):
 
 @bp.get("/evenements/<int:event_id>/attestations.pdf")
 def certificates_pdf(event_id: int):
+    """The former address of the session's attestations: they are the core's, with the CNFPT's lines."""
     event = event_for(event_id, "export")
-    present = registrants.of_event(event, ("attended",))
-    if not present:
-        abort(404)
-    audit.record(
-        "registrants.exported", event=event, format="attestations de présence (PDF)", rows=len(present)
-    )
-    db.session.commit()
-    return _download(
-        certificates.attendance_pdf(event, present), "application/pdf", f"attestations-{event.slug}.pdf"
-    )
+    return redirect(url_for("manage.attestations_pdf", event_id=event.id), 303)
 
 
 def _download(content: bytes, mimetype: str, filename: str) -> Response:

@@ -2,11 +2,13 @@
 registration, exported, certified; and nothing of it when disabled."""
 
 import html
+import io
 from datetime import timedelta
 
 import pytest
+from pypdf import PdfReader
 
-from rtes_events import clock, registrations
+from rtes_events import attestations, clock, registrations
 from rtes_events.extensions import db
 from rtes_events.importer import InvalidImport, import_data
 from rtes_events.registry import by_slug
@@ -122,15 +124,18 @@ def test_export_in_the_cnfpt_column_order_and_attendance_certificates(
     )
     core = client.get(f"/espace/evenements/{session.id}/export.csv").get_data().decode("utf-8-sig")
     assert core.splitlines()[0].endswith(";Collectivité employeuse;Catégorie;Poste")
-    pdf = client.get(f"/espace/cnfpt/evenements/{session.id}/attestations.pdf")
+    attestations.close_attendance(session)  # the core's attestations, with the CNFPT's lines
+    pdf = client.get(f"/espace/cnfpt/evenements/{session.id}/attestations.pdf", follow_redirects=True)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    body = pdf.get_data()
-    assert body.startswith(b"%PDF") and body.count(b"/Type /Page\n") == 1  # the present person only
+    (page,) = PdfReader(io.BytesIO(pdf.get_data())).pages  # the present person only
+    text = " ".join(page.extract_text().split())
+    assert "Session de formation CNFPT : n° SX0042" in text and "Poste : Chargée de mission ESS" in text
 
 
 def test_no_certificates_before_attendance(client, session, make_user):
     login(client, make_user("admin"))
-    assert client.get(f"/espace/cnfpt/evenements/{session.id}/attestations.pdf").status_code == 404
+    pdf = client.get(f"/espace/cnfpt/evenements/{session.id}/attestations.pdf", follow_redirects=True)
+    assert pdf.status_code == 409 and "clôturez-les" in pdf.get_data(as_text=True)
 
 
 def test_the_code_is_edited_in_the_workspace_by_who_may_edit(client, make_event, make_user):

@@ -109,6 +109,7 @@ def wants_preview() -> bool:
 # The routes register on ``bp``.
 from . import (  # noqa: E402,F401
     accounts,
+    attestations,
     dashboard,
     door,
     events,

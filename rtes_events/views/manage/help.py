@@ -10,6 +10,7 @@ SECTION_OF_ENDPOINT = {
     "manage.export": "exports",
     "manage.signin_sheet": "exports",
     "manage.attendance": "presences",
+    "manage.signatory": "pages-information",
     "manage.message": "messages",
     "manage.event": "session",
     "auth.change_password": "mot-de-passe",
@@ -32,6 +33,7 @@ SECTION_OF_MODULE = {
     "sources": "calendriers",
     "newsletter": "lettre",
     "site_pages": "pages-information",
+    "attestations": "presences",
 }
 
 

@@ -5,7 +5,7 @@ whole session or of one slot), attendance and messages. Each change is recorded 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ... import audit, checkins, clock, exports, questions, registrants, registrations
+from ... import attestations, audit, badges, checkins, clock, exports, questions, registrants, registrations
 from ...extensions import db
 from ...forms.attendance import with_attendance
 from ...forms.registrants import AUDIENCES, MessageForm, registrant_form
@@ -66,6 +66,7 @@ def registrants_list(event_id: int):
         can_export=can_manage(current_user, event, "export"),
         answers=questions.answers_by_registration(event),
         answer_counts=questions.summary(event),
+        on_site=badges.on_site,
     )
 
 
@@ -217,6 +218,7 @@ def attendance(event_id: int):
         event=event,
         registrations=people,
         counts=registrants.counts(event),
+        attestation_count=len(attestations.of_event(event)),
         query=query[:200],
     )
 
