@@ -288,9 +288,8 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         "answer_counts": summary(event, details=False),
         "event_url": external_url("public.event", slug=event.slug),
         "signin_url": external_url("manage.signin_sheet", event_id=event.id),
-        # The check-in page and the badges (DESIGN §4), by their paths until their views are merged.
         "checkin_url": external_url("manage.door", event_id=event.id),
-        "badges_url": _workspace_url(event, "badges.pdf"),
+        "badges_url": external_url("manage.badges_pdf", event_id=event.id),
         "registrants_url": external_url("manage.registrants", event_id=event.id),
     }
     confirmed = context["counts"]["confirmed"]
@@ -308,7 +307,3 @@ def _queue_for_organisers(event: Event, now: datetime) -> int:
         )
         outbox.enqueue("email", user.email, title, message.as_string())
     return len(people)
-
-
-def _workspace_url(event: Event, page: str) -> str:
-    return f"{current_app.config['RTES_BASE_URL'].rstrip('/')}/espace/evenements/{event.id}/{page}"
