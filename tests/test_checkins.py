@@ -67,7 +67,8 @@ def test_the_confirmation_email_page_and_ticket_carry_the_code(
         registration.checkin_code
     ]
     pdf = PdfReader(io.BytesIO(client.get(f"/inscription/{registration.token}/billet.pdf").data))
-    assert len(pdf.pages) == 1 and registration.checkin_code in pdf.pages[0].extract_text()
+    text = pdf.pages[0].extract_text()
+    assert len(pdf.pages) == 1 and registration.checkin_code in text and registration.full_name in text
 
     client.post(
         f"/inscription/{registration.token}/annuler",
