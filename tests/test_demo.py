@@ -70,14 +70,15 @@ def test_the_loaded_example_sessions_are_on_working_days_at_the_usual_times(app)
 
 
 def test_the_session_of_the_day_is_today_and_not_over_whenever_the_demo_starts():
-    """At every quarter of an hour of a day (winter and summer): the same day, Paris time, not over."""
+    """At every quarter of an hour of a day (winter and summer): the same day, Paris time, begun (its
+    attendance can be closed at once), not over."""
     from rtes_events.demo import reminder_example, today_session
 
     for day in (date(2026, 1, 15), date(2026, 7, 15)):
         for quarter in range(4 * 24 - 1):
             now = clock.to_utc(day) + timedelta(minutes=15 * quarter)
             start, end = today_session.hours(now)
-            assert start.date() == end.date() == day and start < end and end > clock.to_local(now), now
+            assert start.date() == end.date() == day and start <= clock.to_local(now) < end, now
             example = reminder_example.start_at(now)  # the reminder example: daytime, within a day
             assert 9 <= example.hour < 18 and timedelta(0) < example - clock.to_local(now) < timedelta(days=1)
 

@@ -13,7 +13,6 @@ from ..models import Event, Registration
 from . import dated
 
 SLUG = "exemple-club-ile-de-france-aujourd-hui"
-HOURS = (time(14), time(17))  # Paris time, when the demo starts early enough
 LAST = time(23, 59)
 PEOPLE = (
     {"email": "sacha.petit@example.org", "first_name": "Sacha", "last_name": "Petit"},
@@ -23,13 +22,13 @@ PEOPLE = (
 
 
 def hours(now: datetime) -> tuple[datetime, datetime]:
-    """Today's start and end (Paris time): 14 h – 17 h, or, when the demo starts later in the day,
-    from the hour before until three hours after (23 h 59 at the latest): never over when it starts."""
+    """Today's start and end (Paris time): from the hour before the demo starts (midnight at the
+    earliest) for three hours (23 h 59 at the latest): begun, so that its attendance can be closed and
+    its attestations issued at once, and never over when the demo starts."""
     local = clock.to_local(now)
-    start, end = (datetime.combine(local.date(), moment, local.tzinfo) for moment in HOURS)
-    if local + timedelta(hours=1) > end:
-        start = local.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-        end = min(start + timedelta(hours=4), datetime.combine(local.date(), LAST, local.tzinfo))
+    midnight = datetime.combine(local.date(), time(0), local.tzinfo)
+    start = max(midnight, local.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1))
+    end = min(start + timedelta(hours=3), datetime.combine(local.date(), LAST, local.tzinfo))
     return start, end
 
 
