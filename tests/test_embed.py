@@ -382,7 +382,7 @@ def test_the_integration_page_follows_the_form_and_copies_the_snippet(live, brow
     expect(preview).to_have_attribute("src", "/widget/agenda?club=club-ess-ile-de-france&nombre=1")
     frame = page.frame_locator('iframe[title="Aperçu de l\'agenda intégré"]')
     assert frame.locator(".widget-event a").all_inner_texts() == [
-        "Exemple — Club Île-de-France : tiers-lieux et ESS\n(nouvel onglet)"
+        "Exemple — Club Île-de-France : la session du jour\n(nouvel onglet)"
     ]
     snippet = page.get_by_label("Code HTML de l'agenda intégré").input_value()
     assert f'src="{live.url}/widget/agenda?club=club-ess-ile-de-france&amp;nombre=1"' in snippet
@@ -406,14 +406,14 @@ def test_the_newsletter_preview_and_copy_in_a_browser(live, browser_page):
     page.get_by_label("Nombre de semaines").fill("6")
     page.get_by_role("button", name="Afficher").click()
     frame = page.frame_locator('iframe[title="Aperçu de l\'agenda de la lettre"]')
-    link = frame.get_by_role("link", name="Exemple — Club Île-de-France : tiers-lieux et ESS")
+    link = frame.get_by_role("link", name="Exemple — Club Île-de-France : la session du jour")
     assert link.evaluate("e => getComputedStyle(e).color") == "rgb(11, 79, 138)"  # inline styles applied
-    assert link.get_attribute("href") == f"{live.url}/evenements/exemple-club-ile-de-france-tiers-lieux/"
+    assert link.get_attribute("href") == f"{live.url}/evenements/exemple-club-ile-de-france-aujourd-hui/"
     page.get_by_role("button", name="Copier le texte").click()
     expect(page.get_by_text("Copié dans le presse-papiers.")).to_be_visible()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == page.get_by_label("Version texte", exact=False).input_value()
-    assert "Exemple — Club Île-de-France : tiers-lieux et ESS" in copied
+    assert "Exemple — Club Île-de-France : la session du jour" in copied
 
 
 def test_the_embed_and_newsletter_pages_pass_the_accessibility_rules(live, audited_page):
