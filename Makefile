@@ -20,7 +20,7 @@ test: $(VENV)/bin/pip
 	$(VENV)/bin/pip install -q -e ".[test,docs]" $(addprefix -e ,$(PLUGINS))
 	npm ci --prefix tests/node_tools --silent --no-audit --no-fund
 	$(VENV)/bin/ruff check .
-	RTES_TEST_REQUIRE_ALL=1 $(VENV)/bin/pytest -q -n 2 --dist loadfile
+	RTES_TEST_REQUIRE_ALL=1 $(VENV)/bin/pytest -q -n 3 --dist loadfile
 	$(MAKE) docs
 
 # The documentation site (docs/, Sphinx + MyST): nitpicky, warnings as errors; open docs/_build/html/index.html.

@@ -12,6 +12,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application; ``config`` overrides the settings read from the environment."""
     app = Flask(__name__, instance_path=instance_path(), template_folder=str(shipped_dir("templates")))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # An address with an empty segment (« /evenements//x », « %2F » in a slug) is not found, as any
+    # unknown address, rather than redirected to another one.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(from_environment(Path(app.instance_path)))
     app.config.from_mapping(config or {})
     if hops := app.config["RTES_PROXY_HOPS"]:  # the client address, scheme and host set by the proxies

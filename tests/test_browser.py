@@ -501,8 +501,9 @@ def test_a_co_organiser_runs_a_session_from_creation_to_attendance(live, chromiu
         event_id = event.id
     page.goto(f"{live.url}/espace/evenements/{event_id}/")
     page.get_by_role("link", name="Relever les présences").click()
-    page.get_by_role("button", name=re.compile("^Présent·e.*Léa Dupont")).click()
-    assert "Présent·e" in page.get_by_role("table").inner_text()
+    with page.expect_response(lambda response: response.request.method == "POST"):  # ticked by fetch
+        page.get_by_role("button", name=re.compile("^Présent·e.*Léa Dupont")).click()
+    page.locator("[data-status] strong", has_text="Présent·e").wait_for()
     with live.app_context():
         assert db.session.get(Event, event_id).participants == 1
     organiser.close()
@@ -958,31 +959,27 @@ def qr_video(path: Path, text: str, size: tuple[int, int] = (640, 480), frames: 
 
 
 @contextmanager
-def camera_showing(video: Path):
-    """A Chromium whose camera films ``video`` (its fake capture device), at a phone's width."""
-    from playwright.sync_api import sync_playwright
-
-    if shutil.which("chromium") is None or not AXE.is_file():
-        missing("Debian's chromium and axe-core are needed (make test installs them)")
+def camera_showing(chromium, video: Path):
+    """A second Chromium, launched by the same Playwright as ``chromium`` (one Playwright a thread),
+    whose camera films ``video`` (its fake capture device), at a phone's width."""
     flags = [
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
         "--use-fake-ui-for-media-stream",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS + flags
-        )
-        context = browser.new_context(
-            locale="fr-FR", bypass_csp=True, permissions=["camera"], viewport={"width": 390, "height": 844}
-        )
-        try:
-            yield context.new_page()
-        finally:
-            browser.close()
+    browser = chromium.browser_type.launch(
+        executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS + flags
+    )
+    context = browser.new_context(
+        locale="fr-FR", bypass_csp=True, permissions=["camera"], viewport={"width": 390, "height": 844}
+    )
+    try:
+        yield context.new_page()
+    finally:
+        browser.close()
 
 
-def test_the_door_scans_a_qr_code_with_the_camera_at_a_phone_width(live, tmp_path, nu):
+def test_the_door_scans_a_qr_code_with_the_camera_at_a_phone_width(live, chromium, tmp_path, nu):
     with live.app_context():
         accounts.create_user("accueil@rtes.fr", accounts.Scope("admin"), PASSWORD)
         event = starting_soon(slug="accueil-camera", title="Session à l'accueil")
@@ -991,7 +988,7 @@ def test_the_door_scans_a_qr_code_with_the_camera_at_a_phone_width(live, tmp_pat
         registration = registrations.register(event, {**PERSON, "email": "scan@example.org"}).registration
         code, event_id = registration.checkin_code, event.id
         door = f"/espace/evenements/{event_id}/accueil"
-    with camera_showing(qr_video(tmp_path / "qr.y4m", code)) as page:
+    with camera_showing(chromium, qr_video(tmp_path / "qr.y4m", code)) as page:
         sign_in(page, live.url, "accueil@rtes.fr")
         response = page.goto(live.url + door)
         nu.add(door, response.text())
